@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/kefu-project/kefu/internal/kefu"
+)
+
+func (tx *Tx) addCommitment(tenantID string, a Actor, t *kefu.Ticket, c *kefu.Commitment, now time.Time) error {
+	if !kefu.ValidCommitmentKind(c.Kind) {
+		return kefu.FieldError("kind", "unknown commitment kind")
+	}
+	if c.DueAt.IsZero() {
+		return kefu.FieldError("due_at", "required")
+	}
+	if c.OwnerID == "" && c.DepartmentID == "" {
+		c.OwnerID = a.ID
+		if a.Kind != "user" && a.Kind != "token" {
+			c.OwnerID = t.AssigneeID
+		}
+	}
+	if c.OwnerID == "" && c.DepartmentID == "" {
+		return kefu.FieldError("owner_id", "a commitment needs an owner or a department")
+	}
+	if err := tx.checkRef("users", "owner_id", tenantID, c.OwnerID); err != nil {
+		return err
+	}
+	if err := tx.checkRef("departments", "department_id", tenantID, c.DepartmentID); err != nil {
+		return err
+	}
+	if len(c.Description) > 2000 {
+		return kefu.FieldError("description", "at most 2000 bytes")
+	}
+	c.ID, c.TicketID, c.State, c.MadeBy, c.MadeAt = newID(), t.ID, kefu.CommitOpen, a.ID, now
+	if _, err := tx.exec(`INSERT INTO commitments (id, tenant_id, ticket_id, kind, description, due_at, owner_id, department_id, state, made_by, made_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, c.ID, tenantID, t.ID, string(c.Kind), c.Description, us(c.DueAt),
+		nullStr(c.OwnerID), nullStr(c.DepartmentID), string(c.State), c.MadeBy, us(now)); err != nil {
+		return kefu.Internal(err)
+	}
+	return tx.Event(tenantID, a, "commitment.created", "commitment", c.ID, t.ID, nil, c)
+}
+
+// AddCommitment records a promise on a ticket.
+func (s *Store) AddCommitment(ctx context.Context, sc Scope, a Actor, ticketID string, c kefu.Commitment) (kefu.Commitment, error) {
+	err := s.Write(ctx, func(tx *Tx) error {
+		t, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false)
+		if err != nil {
+			return err
+		}
+		if t.Status == kefu.StatusClosed {
+			return kefu.Conflict("ticket_closed", "the ticket is closed")
+		}
+		return tx.addCommitment(sc.TenantID, a, &t, &c, s.Now())
+	})
+	return c, err
+}
+
+const commitmentCols = `id, ticket_id, kind, description, due_at, COALESCE(owner_id, ''), COALESCE(department_id, ''), state, made_by, made_at,
+	kept_at, COALESCE(released_by, ''), released_at, COALESCE(release_reason, '')`
+
+func scanCommitment(sc interface{ Scan(...any) error }) (kefu.Commitment, error) {
+	var c kefu.Commitment
+	var kind, state string
+	var due, made int64
+	var kept, released sql.NullInt64
+	err := sc.Scan(&c.ID, &c.TicketID, &kind, &c.Description, &due, &c.OwnerID, &c.DepartmentID, &state, &c.MadeBy, &made,
+		&kept, &c.ReleasedBy, &released, &c.ReleaseReason)
+	c.Kind, c.State, c.DueAt, c.MadeAt = kefu.CommitmentKind(kind), kefu.CommitmentState(state), fromUS(due), fromUS(made)
+	c.KeptAt, c.ReleasedAt = fromNullUS(kept), fromNullUS(released)
+	return c, err
+}
+
+// Commitments lists a ticket's commitments, soonest due first.
+func (s *Store) Commitments(ctx context.Context, sc Scope, ticketID string) ([]kefu.Commitment, error) {
+	if _, err := s.Ticket(ctx, sc, ticketID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+commitmentCols+` FROM commitments WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY due_at, id`, sc.TenantID, ticketID)
+	if err != nil {
+		return nil, kefu.Internal(err)
+	}
+	defer rows.Close()
+	out := []kefu.Commitment{}
+	for rows.Next() {
+		c, err := scanCommitment(rows)
+		if err != nil {
+			return nil, kefu.Internal(err)
+		}
+		out = append(out, c)
+	}
+	return out, kefu.InternalOrNil(rows.Err())
+}
+
+// SettleCommitment marks a commitment kept, or released with a reason (the
+// caller has checked the authority to release).
+func (s *Store) SettleCommitment(ctx context.Context, sc Scope, a Actor, ticketID, id string, to kefu.CommitmentState, reason string) (kefu.Commitment, error) {
+	var out kefu.Commitment
+	if to != kefu.CommitKept && to != kefu.CommitReleased {
+		return out, kefu.FieldError("state", "must be kept or released")
+	}
+	if to == kefu.CommitReleased && strings.TrimSpace(reason) == "" {
+		return out, kefu.FieldError("reason", "required to release a commitment")
+	}
+	err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
+			return err
+		}
+		before, err := scanCommitment(tx.queryRow(`SELECT `+commitmentCols+` FROM commitments WHERE tenant_id = $1 AND ticket_id = $2 AND id = $3`, sc.TenantID, ticketID, id))
+		if err != nil {
+			return notFound(err, "commitment")
+		}
+		if before.State != kefu.CommitOpen && before.State != kefu.CommitMissed {
+			return kefu.Conflict("commitment_settled", "the commitment is already "+string(before.State))
+		}
+		now := s.Now()
+		c := before
+		c.State = to
+		if to == kefu.CommitKept {
+			c.KeptAt = &now
+		} else {
+			c.ReleasedBy, c.ReleasedAt, c.ReleaseReason = a.ID, &now, reason
+		}
+		if _, err := tx.exec(`UPDATE commitments SET state = $3, kept_at = $4, released_by = $5, released_at = $6, release_reason = $7 WHERE tenant_id = $1 AND id = $2`,
+			sc.TenantID, id, string(c.State), nullUS(c.KeptAt), nullStr(c.ReleasedBy), nullUS(c.ReleasedAt), nullStr(c.ReleaseReason)); err != nil {
+			return kefu.Internal(err)
+		}
+		out = c
+		return tx.Event(sc.TenantID, a, "commitment."+string(to), "commitment", id, ticketID, before, c)
+	})
+	return out, err
+}
+
+// --- authority-bearing actions and approvals ---
+
+const actionCols = `a.id, a.ticket_id, a.action, a.amount, a.currency, a.reason, a.params, a.state, a.requested_by, a.requested_at,
+	COALESCE(a.decided_by, ''), a.decided_at, COALESCE(a.decision_note, '')`
+
+func scanAction(sc interface{ Scan(...any) error }) (kefu.ActionRequest, error) {
+	var r kefu.ActionRequest
+	var action, params, state string
+	var req int64
+	var decided sql.NullInt64
+	err := sc.Scan(&r.ID, &r.TicketID, &action, &r.Amount, &r.Currency, &r.Reason, &params, &state, &r.RequestedBy, &req, &r.DecidedBy, &decided, &r.Decision)
+	if err != nil {
+		return r, err
+	}
+	r.Action, r.State, r.RequestedAt, r.DecidedAt = kefu.Action(action), kefu.ApprovalState(state), fromUS(req), fromNullUS(decided)
+	err = json.Unmarshal([]byte(params), &r.Params)
+	return r, err
+}
+
+// RequestAction records an action on a ticket. withinLimit (decided by the
+// caller from the requester's roles) makes it approved at once; otherwise
+// it waits as a pending approval.
+func (s *Store) RequestAction(ctx context.Context, sc Scope, a Actor, ticketID string, r kefu.ActionRequest, withinLimit bool) (kefu.ActionRequest, error) {
+	if r.Action == "" {
+		return r, kefu.FieldError("action", "required")
+	}
+	if strings.TrimSpace(r.Reason) == "" {
+		return r, kefu.FieldError("reason", "required")
+	}
+	if r.Amount < 0 {
+		return r, kefu.FieldError("amount", "must not be negative")
+	}
+	if r.Params == nil {
+		r.Params = map[string]string{}
+	}
+	err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
+			return err
+		}
+		now := s.Now()
+		r.ID, r.TicketID, r.RequestedBy, r.RequestedAt = newID(), ticketID, a.ID, now
+		r.State = kefu.ApprovalPending
+		r.DecidedBy, r.DecidedAt, r.Decision = "", nil, ""
+		if withinLimit {
+			r.State, r.DecidedBy, r.DecidedAt, r.Decision = kefu.ApprovalApproved, a.ID, &now, "within the requester's own limit"
+		}
+		params, _ := json.Marshal(r.Params)
+		if _, err := tx.exec(`INSERT INTO action_requests (id, tenant_id, ticket_id, action, amount, currency, reason, params, state, requested_by, requested_at, decided_by, decided_at, decision_note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, r.ID, sc.TenantID, ticketID, string(r.Action), r.Amount, r.Currency, r.Reason,
+			string(params), string(r.State), a.ID, us(now), nullStr(r.DecidedBy), nullUS(r.DecidedAt), nullStr(r.Decision)); err != nil {
+			return kefu.Internal(err)
+		}
+		typ := "action.requested"
+		if withinLimit {
+			typ = "action.executed"
+		}
+		return tx.Event(sc.TenantID, a, typ, "action", r.ID, ticketID, nil, r)
+	})
+	return r, err
+}
+
+// ActionRequest reads one action request in scope.
+func (s *Store) ActionRequest(ctx context.Context, sc Scope, id string) (kefu.ActionRequest, error) {
+	r, err := scanAction(s.db.QueryRowContext(ctx, `SELECT `+actionCols+` FROM action_requests a WHERE a.tenant_id = $1 AND a.id = $2`, sc.TenantID, id))
+	if err != nil {
+		return r, notFound(err, "approval")
+	}
+	if _, err := s.Ticket(ctx, sc, r.TicketID); err != nil {
+		return r, kefu.NotFound("approval")
+	}
+	return r, nil
+}
+
+// ActionRequests lists requests by state (pending for the approval inbox)
+// or by ticket.
+func (s *Store) ActionRequests(ctx context.Context, sc Scope, state, ticketID string, limit int) ([]kefu.ActionRequest, error) {
+	args := []any{sc.TenantID, state, ticketID}
+	vis := ticketVisible(sc, "t", &args)
+	args = append(args, clampLimit(limit))
+	rows, err := s.db.QueryContext(ctx, `SELECT `+actionCols+` FROM action_requests a JOIN tickets t ON t.id = a.ticket_id
+		WHERE a.tenant_id = $1 AND ($2 = '' OR a.state = $2) AND ($3 = '' OR a.ticket_id = $3) AND `+vis+
+		` ORDER BY a.requested_at DESC, a.id DESC LIMIT `+placeholder(len(args)), args...)
+	if err != nil {
+		return nil, kefu.Internal(err)
+	}
+	defer rows.Close()
+	out := []kefu.ActionRequest{}
+	for rows.Next() {
+		r, err := scanAction(rows)
+		if err != nil {
+			return nil, kefu.Internal(err)
+		}
+		out = append(out, r)
+	}
+	return out, kefu.InternalOrNil(rows.Err())
+}
+
+// DecideAction approves or refuses a pending request. The caller has
+// checked that the decider holds the authority.
+func (s *Store) DecideAction(ctx context.Context, sc Scope, a Actor, id string, approve bool, note string) (kefu.ActionRequest, error) {
+	var out kefu.ActionRequest
+	err := s.Write(ctx, func(tx *Tx) error {
+		before, err := scanAction(tx.queryRow(`SELECT `+actionCols+` FROM action_requests a WHERE a.tenant_id = $1 AND a.id = $2`+s.forUpdate(), sc.TenantID, id))
+		if err != nil {
+			return notFound(err, "approval")
+		}
+		if _, err := s.ticket(ctx, tx.sqlTx, sc, before.TicketID, false); err != nil {
+			return kefu.NotFound("approval")
+		}
+		if before.State != kefu.ApprovalPending {
+			return kefu.Conflict("approval_decided", "the request was already "+string(before.State))
+		}
+		if before.RequestedBy == a.ID {
+			return kefu.Forbidden("own_request", "nobody approves their own request")
+		}
+		now := s.Now()
+		r := before
+		r.State = kefu.ApprovalRefused
+		if approve {
+			r.State = kefu.ApprovalApproved
+		}
+		r.DecidedBy, r.DecidedAt, r.Decision = a.ID, &now, note
+		if _, err := tx.exec(`UPDATE action_requests SET state = $3, decided_by = $4, decided_at = $5, decision_note = $6 WHERE tenant_id = $1 AND id = $2`,
+			sc.TenantID, id, string(r.State), a.ID, us(now), note); err != nil {
+			return kefu.Internal(err)
+		}
+		out = r
+		typ := "action.refused"
+		if approve {
+			typ = "action.executed"
+		}
+		return tx.Event(sc.TenantID, a, typ, "action", id, r.TicketID, before, r)
+	})
+	return out, err
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kefu-project/kefu/internal/kefu"
+)
+
+// Scope is what a caller may see inside a tenant: the whole tenant (OrgIDs
+// nil) or the union of some organization subtrees. Every read and write of
+// tenant data takes one, and the store applies it in SQL.
+type Scope struct {
+	TenantID string
+	OrgIDs   []string // expanded subtree members; nil = whole tenant
+}
+
+// Whole is the scope of an entire tenant.
+func Whole(tenantID string) Scope { return Scope{TenantID: tenantID} }
+
+// sees reports whether an org id is inside the scope.
+func (sc Scope) sees(orgID string) bool {
+	if sc.OrgIDs == nil {
+		return true
+	}
+	for _, id := range sc.OrgIDs {
+		if id == orgID {
+			return true
+		}
+	}
+	return false
+}
+
+// orgCache keeps each tenant's org tree in memory for scope expansion. Org
+// changes are rare; other nodes pick them up within the TTL.
+type orgCache struct {
+	mu      sync.Mutex
+	tenants map[string]orgEntry
+}
+
+type orgEntry struct {
+	orgs   []kefu.Org
+	loaded time.Time
+}
+
+const orgTTL = 10 * time.Second
+
+func (c *orgCache) forget(tenantID string) {
+	c.mu.Lock()
+	delete(c.tenants, tenantID)
+	c.mu.Unlock()
+}
+
+func (s *Store) cachedOrgs(ctx context.Context, tenantID string) ([]kefu.Org, error) {
+	s.orgCache.mu.Lock()
+	e, ok := s.orgCache.tenants[tenantID]
+	s.orgCache.mu.Unlock()
+	if ok && time.Since(e.loaded) < orgTTL {
+		return e.orgs, nil
+	}
+	orgs, err := s.Orgs(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	s.orgCache.mu.Lock()
+	if s.orgCache.tenants == nil {
+		s.orgCache.tenants = map[string]orgEntry{}
+	}
+	s.orgCache.tenants[tenantID] = orgEntry{orgs: orgs, loaded: time.Now()}
+	s.orgCache.mu.Unlock()
+	return orgs, nil
+}
+
+// ScopeFor expands organization grant points into a Scope. A grant at the
+// root (or at "") sees the whole tenant.
+func (s *Store) ScopeFor(ctx context.Context, tenantID string, grantOrgIDs []string) (Scope, error) {
+	orgs, err := s.cachedOrgs(ctx, tenantID)
+	if err != nil {
+		return Scope{}, err
+	}
+	children := map[string][]string{}
+	root := ""
+	for _, o := range orgs {
+		if o.ParentID == "" {
+			root = o.ID
+		}
+		children[o.ParentID] = append(children[o.ParentID], o.ID)
+	}
+	seen := map[string]bool{}
+	var ids []string
+	var walk func(string)
+	walk = func(id string) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		ids = append(ids, id)
+		for _, c := range children[id] {
+			walk(c)
+		}
+	}
+	for _, g := range grantOrgIDs {
+		if g == "" || g == root {
+			return Whole(tenantID), nil
+		}
+		walk(g)
+	}
+	if ids == nil {
+		ids = []string{} // granted nowhere: sees nothing
+	}
+	return Scope{TenantID: tenantID, OrgIDs: ids}, nil
+}

@@ -1,0 +1,332 @@
+// Package store persists kefu's domain in SQLite (embedded default) or
+// PostgreSQL (production, several nodes). Both share database/sql code and
+// almost all SQL; the few differences (search, number allocation, DDL) are
+// switched on Dialect. Every tenant-owned query is scoped by tenant id here,
+// never left to callers.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"github.com/kefu-project/kefu/internal/clock"
+	"github.com/kefu-project/kefu/internal/kefu"
+)
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Options configure Open.
+type Options struct {
+	// DSN is a postgres:// URL, or a SQLite file path (optionally file:…).
+	DSN    string
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Writers is how many group-commit writers run (PostgreSQL only; SQLite
+	// has exactly one writer). Default 4.
+	Writers int
+	// MaxBatch caps the operations committed together. Default 256.
+	MaxBatch int
+}
+
+// Store is the persistence of one kefu installation.
+type Store struct {
+	dialect      Dialect
+	db           *sql.DB // reads; on PostgreSQL also the writers' pool
+	wdb          *sql.DB // SQLite: the single writer connection
+	clock        clock.Clock
+	log          *slog.Logger
+	writer       *writer
+	numbers      *numberBlocks
+	orgCache     orgCache
+	principals   principalCache
+	hookCache    webhookCache
+	deliveryKick atomic.Pointer[func()]
+	hooks        hooks
+	path         string // SQLite file path, for backups
+}
+
+type hooks struct {
+	mu        sync.RWMutex
+	committed []func([]kefu.Event)
+}
+
+// OnCommit registers f to receive the events of every committed write, in
+// commit order, after the commit. f must not block for long.
+func (s *Store) OnCommit(f func([]kefu.Event)) {
+	s.hooks.mu.Lock()
+	s.hooks.committed = append(s.hooks.committed, f)
+	s.hooks.mu.Unlock()
+}
+
+func (s *Store) publish(evs []kefu.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	s.hooks.mu.RLock()
+	defer s.hooks.mu.RUnlock()
+	for _, f := range s.hooks.committed {
+		f(evs)
+	}
+}
+
+// Open connects, migrates and starts the writer.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Writers <= 0 {
+		o.Writers = 4
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 256
+	}
+	s := &Store{clock: o.Clock, log: o.Logger, numbers: &numberBlocks{next: map[string]*block{}}}
+	var err error
+	if strings.HasPrefix(o.DSN, "postgres://") || strings.HasPrefix(o.DSN, "postgresql://") {
+		s.dialect = Postgres
+		s.db, err = sql.Open("pgx", o.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s.db.SetMaxOpenConns(o.Writers + 16)
+		s.db.SetMaxIdleConns(o.Writers + 16)
+		s.db.SetConnMaxIdleTime(5 * time.Minute)
+		s.wdb = s.db
+	} else {
+		s.dialect = SQLite
+		o.Writers = 1
+		path := strings.TrimPrefix(o.DSN, "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+		}
+		s.path = path
+		// synchronous(FULL): an acknowledged commit is on disk. Group commit
+		// keeps that affordable: one fsync per batch, not per request.
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+		s.wdb, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		s.wdb.SetMaxOpenConns(1)
+		s.wdb.SetMaxIdleConns(1)
+		s.wdb.SetConnMaxLifetime(0)
+		s.db, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		s.db.SetMaxOpenConns(8)
+		s.db.SetMaxIdleConns(8)
+		s.db.SetConnMaxLifetime(0)
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("connect to %s: %w", s.dialect, err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	s.writer = newWriter(s, o.Writers, o.MaxBatch)
+	return s, nil
+}
+
+func (s *Store) closeDBs() {
+	if s.wdb != nil && s.wdb != s.db {
+		s.wdb.Close()
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+}
+
+// Close stops the writer after the queued writes and closes the database.
+func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.stop()
+	}
+	s.closeDBs()
+	return nil
+}
+
+// Dialect tells which database is behind the store.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Ping checks the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Now is the store's clock, used for every timestamp it writes.
+func (s *Store) Now() time.Time { return s.clock.Now().UTC() }
+
+// Migrate applies the embedded migrations that have not run yet, each in its
+// own transaction, in file-name order. Migrations are never edited after a
+// release; a new change is a new file.
+func (s *Store) Migrate(ctx context.Context) error {
+	dir := "migrations/" + string(s.dialect)
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return fmt.Errorf("read migrations: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	wdb := s.wdb
+	if _, err := wdb.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	if s.dialect == Postgres {
+		// Several nodes may start at once: one migrates, the others wait.
+		conn, err := wdb.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7415001)`); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7415001)`)
+	}
+	for _, name := range names {
+		var n int
+		if err := wdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil {
+			return fmt.Errorf("check migration %s: %w", name, err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrationFS.ReadFile(dir + "/" + name)
+		if err != nil {
+			return err
+		}
+		tx, err := wdb.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, name, s.Now().UnixMicro()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("record migration %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit migration %s: %w", name, err)
+		}
+		s.log.Info("migration applied", "name", name, "dialect", s.dialect)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of a SQLite database to path while kefu
+// runs. For PostgreSQL use pg_dump (docs/operations.md).
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect != SQLite {
+		return errors.New("online backup is for SQLite; for PostgreSQL run pg_dump (see docs/operations.md)")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup target %s already exists", path)
+	}
+	_, err := s.wdb.ExecContext(ctx, `VACUUM INTO $1`, path)
+	return err
+}
+
+// --- small conversions shared by the store files ---
+
+func us(t time.Time) int64 { return t.UnixMicro() }
+
+func fromUS(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromNullUS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromUS(v.Int64)
+	return &t
+}
+
+func nullUS(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// nullStr stores "" as NULL, for optional references.
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// isUniqueViolation recognises a unique-constraint failure on either database.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
+
+// isForeignKeyViolation recognises a reference to a missing row.
+func isForeignKeyViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "SQLSTATE 23503")
+}
+
+// notFound turns sql.ErrNoRows into a domain not-found error.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return kefu.NotFound(what)
+	}
+	if err != nil {
+		return kefu.Internal(err)
+	}
+	return nil
+}

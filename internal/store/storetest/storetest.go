@@ -1,0 +1,93 @@
+// Package storetest opens fresh stores for tests: SQLite always, and
+// PostgreSQL when KEFU_TEST_POSTGRES holds a DSN. Each PostgreSQL store
+// gets its own schema, dropped when the test ends.
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kefu-project/kefu/internal/clock"
+	"github.com/kefu-project/kefu/internal/store"
+)
+
+// Backend names one database to test against.
+type Backend struct {
+	Name string
+	DSN  func(t testing.TB) string
+}
+
+var schemaSeq atomic.Int64
+
+// Backends lists SQLite, plus PostgreSQL when configured.
+func Backends() []Backend {
+	bs := []Backend{{Name: "sqlite", DSN: func(t testing.TB) string { return filepath.Join(t.TempDir(), "kefu.db") }}}
+	if pg := os.Getenv("KEFU_TEST_POSTGRES"); pg != "" {
+		bs = append(bs, Backend{Name: "postgres", DSN: func(t testing.TB) string { return FreshSchema(t, pg) }})
+	}
+	return bs
+}
+
+// FreshSchema creates an empty schema and returns a DSN that uses it.
+func FreshSchema(t testing.TB, base string) string {
+	t.Helper()
+	schema := fmt.Sprintf("t%d_%d", time.Now().UnixNano(), schemaSeq.Add(1))
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err == nil {
+			db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+			db.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Each runs f once per backend as a subtest with a fresh store on clk.
+func Each(t *testing.T, clk clock.Clock, f func(t *testing.T, s *store.Store)) {
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			s := Open(t, b, clk)
+			f(t, s)
+		})
+	}
+}
+
+// Open opens a fresh store on one backend, closed at test end.
+func Open(t testing.TB, b Backend, clk clock.Clock) *store.Store {
+	t.Helper()
+	if clk == nil {
+		clk = clock.System{}
+	}
+	s, err := store.Open(context.Background(), store.Options{DSN: b.DSN(t), Clock: clk})
+	if err != nil {
+		t.Fatalf("open %s: %v", b.Name, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Short reports whether PostgreSQL is among the backends, for test names.
+func HasPostgres() bool { return strings.TrimSpace(os.Getenv("KEFU_TEST_POSTGRES")) != "" }

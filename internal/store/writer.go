@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/kefu-project/kefu/internal/kefu"
+)
+
+// Tx is one write operation's view of a batch transaction. Operations only
+// touch the database through it, and record history with Event.
+type Tx struct {
+	s      *Store
+	sqlTx  *sql.Tx
+	ctx    context.Context
+	events []kefu.Event
+	after  []func()
+}
+
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	return tx.sqlTx.ExecContext(tx.ctx, q, args...)
+}
+
+func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	return tx.sqlTx.QueryRowContext(tx.ctx, q, args...)
+}
+
+func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	return tx.sqlTx.QueryContext(tx.ctx, q, args...)
+}
+
+// Actor says who makes a change, for the history.
+type Actor struct {
+	ID   string // user or customer id; "" for the system
+	Kind string // user, customer, system, token
+}
+
+// System is the actor for changes kefu makes by itself.
+var System = Actor{Kind: "system"}
+
+// Event appends one entry to the history and queues webhook deliveries for
+// it, in the same transaction as the change it describes.
+func (tx *Tx) Event(tenantID string, a Actor, typ, entityKind, entityID, ticketID string, before, after any) error {
+	e := kefu.Event{ID: newID(), At: tx.s.Now(), ActorID: a.ID, ActorKind: a.Kind, Type: typ,
+		EntityKind: entityKind, EntityID: entityID, TicketID: ticketID, TenantID: tenantID}
+	var err error
+	if before != nil {
+		if e.Before, err = json.Marshal(before); err != nil {
+			return kefu.Internal(err)
+		}
+	}
+	if after != nil {
+		if e.After, err = json.Marshal(after); err != nil {
+			return kefu.Internal(err)
+		}
+	}
+	if err := tx.queryRow(`INSERT INTO events (id, tenant_id, at, actor_id, actor_kind, type, entity_kind, entity_id, ticket_id, before, after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq`,
+		e.ID, tenantID, us(e.At), e.ActorID, e.ActorKind, e.Type, e.EntityKind, e.EntityID, e.TicketID,
+		nullJSON(e.Before), nullJSON(e.After)).Scan(&e.Seq); err != nil {
+		return kefu.Internal(fmt.Errorf("insert event: %w", err))
+	}
+	if err := tx.s.enqueueDeliveries(tx, e); err != nil {
+		return err
+	}
+	tx.events = append(tx.events, e)
+	return nil
+}
+
+// AfterCommit runs f once the batch holding this operation is durable.
+func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
+
+func nullJSON(b json.RawMessage) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// NewID makes a time-ordered id (UUIDv7) for any row.
+func NewID() string { return newID() }
+
+// writer commits operations in batches (group commit): while one batch is
+// being committed, the next one gathers, so one fsync acknowledges many
+// requests without loosening durability.
+type writer struct {
+	s        *Store
+	ops      chan *writeOp
+	maxBatch int
+	wg       sync.WaitGroup
+	once     sync.Once
+}
+
+type writeOp struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan error
+	tx   *Tx
+}
+
+func newWriter(s *Store, n, maxBatch int) *writer {
+	w := &writer{s: s, ops: make(chan *writeOp, 4096), maxBatch: maxBatch}
+	for i := 0; i < n; i++ {
+		w.wg.Add(1)
+		go w.loop()
+	}
+	return w
+}
+
+func (w *writer) stop() {
+	w.once.Do(func() { close(w.ops) })
+	w.wg.Wait()
+}
+
+func (w *writer) loop() {
+	defer w.wg.Done()
+	batch := make([]*writeOp, 0, w.maxBatch)
+	for op := range w.ops {
+		batch = append(batch[:0], op)
+	gather:
+		for len(batch) < w.maxBatch {
+			select {
+			case more, ok := <-w.ops:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, more)
+			default:
+				break gather
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+// commit runs the batch in one transaction. An operation that fails is
+// dropped and the rest re-run from the start, so one bad request never
+// takes others down with it and never leaves half a write behind.
+func (w *writer) commit(batch []*writeOp) {
+	live := make([]*writeOp, 0, len(batch))
+	for _, op := range batch {
+		if op.ctx.Err() != nil {
+			op.done <- op.ctx.Err()
+			continue
+		}
+		live = append(live, op)
+	}
+	for len(live) > 0 {
+		failed, err := w.try(live)
+		for attempt := 0; err != nil && isRetryable(err) && attempt < 5; attempt++ {
+			failed, err = w.try(live) // deadlock or serialization failure: nobody's fault, run again
+		}
+		if err == nil {
+			for _, op := range live {
+				for _, f := range op.tx.after {
+					f()
+				}
+				op.done <- nil
+			}
+			var evs []kefu.Event
+			for _, op := range live {
+				evs = append(evs, op.tx.events...)
+			}
+			w.s.publish(evs)
+			return
+		}
+		if failed < 0 { // begin or commit failed: nobody's write happened
+			for _, op := range live {
+				op.done <- err
+			}
+			return
+		}
+		live[failed].done <- err
+		live = append(live[:failed], live[failed+1:]...)
+	}
+}
+
+// try returns the index of the failing op and its error, or -1 and the error
+// when the transaction itself failed.
+func (w *writer) try(ops []*writeOp) (int, error) {
+	sqlTx, err := w.s.wdb.BeginTx(context.Background(), nil)
+	if err != nil {
+		return -1, kefu.Internal(fmt.Errorf("begin: %w", err))
+	}
+	for i, op := range ops {
+		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx)}
+		if err := runOp(op); err != nil {
+			sqlTx.Rollback()
+			return i, err
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return -1, kefu.Internal(fmt.Errorf("commit: %w", err))
+	}
+	return -1, nil
+}
+
+// isRetryable recognises PostgreSQL deadlock and serialization failures and
+// SQLite's busy answers, which a re-run of the same batch resolves.
+func isRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "SQLSTATE 40001") ||
+		strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
+}
+
+func runOp(op *writeOp) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = kefu.Internal(fmt.Errorf("panic in write: %v", r))
+		}
+	}()
+	return op.fn(op.tx)
+}
+
+// Write runs fn inside a batched transaction and returns once it is durably
+// committed (or failed, with nothing of it written). fn may run more than
+// once if another operation in its batch fails, so it must not have side
+// effects outside tx (use tx.AfterCommit).
+func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writer.ops <- op:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the op will be answered; wait for it even if ctx ends, so
+	// the caller never reports failure for a write that then commits.
+	return <-op.done
+}
