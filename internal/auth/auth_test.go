@@ -27,6 +27,10 @@ func TestTokenFormat(t *testing.T) {
 	if !ok || id != "0192-abc" || string(h2) != string(hash) {
 		t.Fatalf("parse %q: %v %q", full, ok, id)
 	}
+	// Secrets are base64url and may hold "_": the id ends at the first one.
+	if id, _, ok := ParseToken("kefu_0192-abc_se_cr_et"); !ok || id != "0192-abc" {
+		t.Fatalf("underscore in secret: %q %v", id, ok)
+	}
 	for _, bad := range []string{"", "kefu_", "kefu_x_", "Bearer x", "kefu__secret"} {
 		if _, _, ok := ParseToken(bad); ok {
 			t.Errorf("ParseToken(%q) accepted", bad)

@@ -89,7 +89,7 @@ func ParseToken(full string) (id string, hash []byte, ok bool) {
 	if !found {
 		return "", nil, false
 	}
-	i := strings.LastIndexByte(rest, '_')
+	i := strings.IndexByte(rest, '_') // ids have no "_"; secrets may
 	if i <= 0 || i == len(rest)-1 {
 		return "", nil, false
 	}

@@ -54,6 +54,7 @@ func (s *Store) AddCommitment(ctx context.Context, sc Scope, a Actor, ticketID s
 		if t.Status == kefu.StatusClosed {
 			return kefu.Conflict("ticket_closed", "the ticket is closed")
 		}
+		tx.SetResult(&c)
 		return tx.addCommitment(sc.TenantID, a, &t, &c, s.Now())
 	})
 	return c, err
@@ -129,6 +130,7 @@ func (s *Store) SettleCommitment(ctx context.Context, sc Scope, a Actor, ticketI
 			return kefu.Internal(err)
 		}
 		out = c
+		tx.SetResult(c)
 		return tx.Event(sc.TenantID, a, "commitment."+string(to), "commitment", id, ticketID, before, c)
 	})
 	return out, err
@@ -190,6 +192,7 @@ func (s *Store) RequestAction(ctx context.Context, sc Scope, a Actor, ticketID s
 		if withinLimit {
 			typ = "action.executed"
 		}
+		tx.SetResult(r)
 		return tx.Event(sc.TenantID, a, typ, "action", r.ID, ticketID, nil, r)
 	})
 	return r, err
@@ -265,6 +268,7 @@ func (s *Store) DecideAction(ctx context.Context, sc Scope, a Actor, id string, 
 		if approve {
 			typ = "action.executed"
 		}
+		tx.SetResult(r)
 		return tx.Event(sc.TenantID, a, typ, "action", id, r.TicketID, before, r)
 	})
 	return out, err

@@ -203,6 +203,7 @@ func (s *Store) CreateCustomer(ctx context.Context, sc Scope, a Actor, c kefu.Cu
 	err := s.Write(ctx, func(tx *Tx) error {
 		var err error
 		out, err = tx.createCustomer(sc, a, c)
+		tx.SetResult(out)
 		return err
 	})
 	return out, err
@@ -496,6 +497,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, sc Scope, a Actor, id string
 			return err
 		}
 		out = c
+		tx.SetResult(c)
 		return tx.Event(sc.TenantID, a, "customer.updated", "customer", id, "", before, c)
 	})
 	return out, err
@@ -559,6 +561,7 @@ func (s *Store) MergeCustomers(ctx context.Context, sc Scope, a Actor, survivorI
 			m.ID, sc.TenantID, survivorID, mergedID, string(idsJSON), string(ticketsJSON), a.ID, us(now)); err != nil {
 			return kefu.Internal(err)
 		}
+		tx.SetResult(m)
 		return tx.Event(sc.TenantID, a, "customer.merged", "customer", survivorID, "", merged, m)
 	})
 	return m, err
@@ -624,6 +627,7 @@ func (s *Store) UnmergeCustomers(ctx context.Context, sc Scope, a Actor, mergeID
 			}
 		}
 		m.UndoneBy, m.UndoneAt = a.ID, &now
+		tx.SetResult(m)
 		return tx.Event(sc.TenantID, a, "customer.unmerged", "customer", m.SurvivorID, "", nil, m)
 	})
 	return m, err

@@ -15,6 +15,18 @@ type NewTenant struct {
 	RootOrg string // name of the root organization node
 	Tiers   []kefu.CustomerTier
 	Roles   []kefu.Role
+	// Admin, if set, is created with a grant of the role named AdminRole at
+	// the root, in the same write.
+	Admin     *kefu.User
+	AdminRole string
+}
+
+// TenantCreated is what opening a tenant produced.
+type TenantCreated struct {
+	Tenant kefu.Tenant `json:"tenant"`
+	Root   kefu.Org    `json:"root_org"`
+	Roles  []kefu.Role `json:"roles"`
+	Admin  *kefu.User  `json:"admin,omitempty"`
 }
 
 // CreateTenant opens a tenant with its root org, tiers and roles in one write.
@@ -63,6 +75,25 @@ func (s *Store) CreateTenant(ctx context.Context, a Actor, n NewTenant) (kefu.Te
 			}
 			roles = append(roles, r)
 		}
+		var admin *kefu.User
+		if n.Admin != nil {
+			u := *n.Admin
+			roleID := ""
+			for _, r := range roles {
+				if r.Name == n.AdminRole {
+					roleID = r.ID
+				}
+			}
+			if roleID == "" {
+				return kefu.FieldError("admin", "no role named "+n.AdminRole)
+			}
+			u.Grants = []kefu.Grant{{RoleID: roleID, OrgID: root.ID}}
+			if u, err = tx.createUser(t.ID, a, u); err != nil {
+				return err
+			}
+			admin = &u
+		}
+		tx.SetResult(TenantCreated{Tenant: t, Root: root, Roles: roles, Admin: admin})
 		return tx.Event(t.ID, a, "tenant.created", "tenant", t.ID, "", nil, t)
 	})
 	return t, root, roles, err
@@ -140,6 +171,7 @@ func (s *Store) CreateOrg(ctx context.Context, tenantID string, a Actor, o kefu.
 		if out, err = tx.createOrg(tenantID, o); err != nil {
 			return err
 		}
+		tx.SetResult(out)
 		return tx.Event(tenantID, a, "org.created", "org", out.ID, "", nil, out)
 	})
 	return out, err
@@ -214,6 +246,7 @@ func (s *Store) CreateDepartment(ctx context.Context, tenantID string, a Actor, 
 			d.ID, tenantID, nullStr(d.OrgID), d.Kind, d.Name, d.Email, us(d.CreatedAt)); err != nil {
 			return kefu.Internal(err)
 		}
+		tx.SetResult(d)
 		return tx.Event(tenantID, a, "department.created", "department", d.ID, "", nil, d)
 	})
 	return d, err
@@ -261,6 +294,7 @@ func (s *Store) CreateVendor(ctx context.Context, tenantID string, a Actor, v ke
 			v.ID, tenantID, v.Name, v.Contact, us(v.CreatedAt)); err != nil {
 			return kefu.Internal(err)
 		}
+		tx.SetResult(v)
 		return tx.Event(tenantID, a, "vendor.created", "vendor", v.ID, "", nil, v)
 	})
 	return v, err
@@ -322,6 +356,7 @@ func (s *Store) CreateQueue(ctx context.Context, tenantID string, a Actor, q kef
 			q.ID, tenantID, nullStr(q.OrgID), q.Name, q.Channel, string(skills), boolInt(q.InHouseOnly), us(q.CreatedAt)); err != nil {
 			return kefu.Internal(err)
 		}
+		tx.SetResult(q)
 		return tx.Event(tenantID, a, "queue.created", "queue", q.ID, "", nil, q)
 	})
 	return q, err
@@ -381,6 +416,7 @@ func (s *Store) PutTier(ctx context.Context, tenantID string, a Actor, t kefu.Cu
 		if err := tx.putTier(tenantID, t); err != nil {
 			return err
 		}
+		tx.SetResult(t)
 		return tx.Event(tenantID, a, "tier.saved", "tier", t.Code, "", nil, t)
 	})
 }

@@ -61,6 +61,7 @@ func (s *Store) CreateRole(ctx context.Context, tenantID string, a Actor, r kefu
 		if out, err = tx.createRole(tenantID, r); err != nil {
 			return err
 		}
+		tx.SetResult(out)
 		return tx.Event(tenantID, a, "role.created", "role", out.ID, "", nil, out)
 	})
 	return out, err
@@ -95,6 +96,7 @@ func (s *Store) UpdateRole(ctx context.Context, tenantID string, a Actor, r kefu
 			return kefu.Internal(err)
 		}
 		tx.AfterCommit(func() { s.principals.flush() })
+		tx.SetResult(out)
 		return tx.Event(tenantID, a, "role.updated", "role", r.ID, "", before, out)
 	})
 	return out, err
@@ -189,34 +191,47 @@ func (s *Store) CreateUser(ctx context.Context, tenantID string, a Actor, u kefu
 	if err := validateUser(u); err != nil {
 		return u, err
 	}
+	var out kefu.User
 	err := s.Write(ctx, func(tx *Tx) error {
-		for _, c := range []struct{ table, field, id string }{{"vendors", "vendor_id", u.VendorID}, {"departments", "department_id", u.DepartmentID}} {
-			if err := tx.checkRef(c.table, c.field, tenantID, c.id); err != nil {
-				return err
-			}
-		}
-		u.ID, u.TenantID, u.CreatedAt, u.Active = newID(), tenantID, s.Now(), true
-		if _, err := tx.exec(`INSERT INTO users (id, tenant_id, email, name, kind, tier, vendor_id, department_id, locale, active, platform_admin, password_hash, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12)`,
-			u.ID, tenantID, u.Email, u.Name, string(u.Kind), string(u.Tier), nullStr(u.VendorID), nullStr(u.DepartmentID), u.Locale,
-			boolInt(u.PlatformAdmin), u.PasswordHash, us(u.CreatedAt)); err != nil {
-			if isUniqueViolation(err) {
-				return kefu.FieldError("email", "a user with this email exists")
-			}
-			return kefu.Internal(err)
-		}
-		grants := u.Grants
-		u.Grants = []kefu.Grant{}
-		for _, g := range grants {
-			g, err := tx.grant(tenantID, u.ID, g)
-			if err != nil {
-				return err
-			}
-			u.Grants = append(u.Grants, g)
-		}
-		return tx.Event(tenantID, a, "user.created", "user", u.ID, "", nil, u)
+		var err error
+		out, err = tx.createUser(tenantID, a, u)
+		tx.SetResult(out)
+		return err
 	})
-	return u, err
+	return out, err
+}
+
+func (tx *Tx) createUser(tenantID string, a Actor, u kefu.User) (kefu.User, error) {
+	u.Email = NormalizeEmail(u.Email)
+	if err := validateUser(u); err != nil {
+		return u, err
+	}
+	s := tx.s
+	for _, c := range []struct{ table, field, id string }{{"vendors", "vendor_id", u.VendorID}, {"departments", "department_id", u.DepartmentID}} {
+		if err := tx.checkRef(c.table, c.field, tenantID, c.id); err != nil {
+			return u, err
+		}
+	}
+	u.ID, u.TenantID, u.CreatedAt, u.Active = newID(), tenantID, s.Now(), true
+	if _, err := tx.exec(`INSERT INTO users (id, tenant_id, email, name, kind, tier, vendor_id, department_id, locale, active, platform_admin, password_hash, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12)`,
+		u.ID, tenantID, u.Email, u.Name, string(u.Kind), string(u.Tier), nullStr(u.VendorID), nullStr(u.DepartmentID), u.Locale,
+		boolInt(u.PlatformAdmin), u.PasswordHash, us(u.CreatedAt)); err != nil {
+		if isUniqueViolation(err) {
+			return u, kefu.FieldError("email", "a user with this email exists")
+		}
+		return u, kefu.Internal(err)
+	}
+	grants := u.Grants
+	u.Grants = []kefu.Grant{}
+	for _, g := range grants {
+		g, err := tx.grant(tenantID, u.ID, g)
+		if err != nil {
+			return u, err
+		}
+		u.Grants = append(u.Grants, g)
+	}
+	return u, tx.Event(tenantID, a, "user.created", "user", u.ID, "", nil, u)
 }
 
 func (tx *Tx) grant(tenantID, userID string, g kefu.Grant) (kefu.Grant, error) {
@@ -302,6 +317,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenantID string, a Actor, id str
 		}
 		tx.AfterCommit(func() { s.principals.flush() })
 		out = u
+		tx.SetResult(u)
 		return tx.Event(tenantID, a, "user.updated", "user", id, "", before, u)
 	})
 	return out, err
@@ -429,6 +445,7 @@ func (s *Store) CreateToken(ctx context.Context, tenantID string, a Actor, t kef
 			t.ID, tenantID, t.UserID, nullStr(t.GrantID), t.Name, t.SecretHash, us(t.CreatedAt), nullUS(t.ExpiresAt)); err != nil {
 			return kefu.Internal(err)
 		}
+		tx.SetResult(t)
 		return tx.Event(tenantID, a, "token.created", "token", t.ID, "", nil, t)
 	})
 	return t, err

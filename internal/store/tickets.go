@@ -273,6 +273,9 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		var m *kefu.Message
 		if msg != nil {
 			mm := *msg
+			if mm.Attachments, err = tx.resolveAttachments(tenantID, msg.Attachments); err != nil {
+				return err
+			}
 			if mm.Channel == "" {
 				mm.Channel = t.Channel
 			}
@@ -281,16 +284,19 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 			}
 			m = &mm
 		}
-		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, ticketWithMessage{t, m}); err != nil {
+		created := TicketCreated{t, m}
+		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, created); err != nil {
 			return err
 		}
+		tx.SetResult(created)
 		out, outMsg = t, m
 		return nil
 	})
 	return out, outMsg, err
 }
 
-type ticketWithMessage struct {
+// TicketCreated is a new ticket with its first message.
+type TicketCreated struct {
 	kefu.Ticket
 	Message *kefu.Message `json:"message,omitempty"`
 }
@@ -676,6 +682,7 @@ func (s *Store) UpdateTicket(ctx context.Context, sc Scope, a Actor, id string, 
 			}
 		}
 		out = t
+		tx.SetResult(t)
 		return tx.Event(sc.TenantID, a, "ticket.updated", "ticket", id, id, before, t)
 	})
 	return out, err
@@ -766,6 +773,9 @@ func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID stri
 			return kefu.Conflict("ticket_closed", "the ticket is closed; open a follow-up ticket")
 		}
 		mm := m
+		if mm.Attachments, err = tx.resolveAttachments(sc.TenantID, m.Attachments); err != nil {
+			return err
+		}
 		if mm.Channel == "" {
 			mm.Channel = t.Channel
 		}
@@ -802,6 +812,7 @@ func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID stri
 			}
 		}
 		out = mm
+		tx.SetResult(mm)
 		return tx.Event(sc.TenantID, a, "message.created", "message", mm.ID, ticketID, nil, mm)
 	})
 	return out, err
@@ -912,9 +923,16 @@ func (s *Store) Forward(ctx context.Context, sc Scope, a Actor, ticketID, depart
 			outC = &c
 		}
 		out = t
+		tx.SetResult(Forwarded{Ticket: t, Commitment: outC})
 		return tx.Event(sc.TenantID, a, "ticket.forwarded", "ticket", ticketID, ticketID, before, map[string]any{"ticket": t, "note": note, "commitment": outC})
 	})
 	return out, outC, err
+}
+
+// Forwarded is a ticket sent to a department, with the deadline commitment if any.
+type Forwarded struct {
+	Ticket     kefu.Ticket      `json:"ticket"`
+	Commitment *kefu.Commitment `json:"commitment,omitempty"`
 }
 
 // Link relates two tickets of the same tenant.
@@ -952,6 +970,7 @@ func (s *Store) Link(ctx context.Context, sc Scope, a Actor, ticketID, otherID s
 			}
 			return kefu.Internal(err)
 		}
+		tx.SetResult(l)
 		return tx.Event(sc.TenantID, a, "ticket.linked", "ticket", ticketID, ticketID, nil, l)
 	})
 	return l, err

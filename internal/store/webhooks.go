@@ -158,6 +158,7 @@ func (s *Store) CreateWebhook(ctx context.Context, tenantID string, a Actor, h k
 			return kefu.Internal(err)
 		}
 		tx.AfterCommit(func() { s.forgetHooks(tenantID) })
+		tx.SetResult(h)
 		safe := h
 		safe.Secret = ""
 		return tx.Event(tenantID, a, "webhook.created", "webhook", h.ID, "", nil, safe)

@@ -21,6 +21,25 @@ type Tx struct {
 	ctx    context.Context
 	events []kefu.Event
 	after  []func()
+	result any
+}
+
+// SetResult names what the operation produced. When the request carries an
+// Idempotency-Key, this value is saved with the key in the same transaction.
+func (tx *Tx) SetResult(v any) { tx.result = v }
+
+// IdemSlot asks the writer to save the result of the write it travels with
+// (through the context) under an Idempotency-Key, atomically with the write.
+type IdemSlot struct {
+	TenantID, Principal, Key, RequestHash string
+	Status                                int
+}
+
+type idemCtxKey struct{}
+
+// WithIdempotency attaches a slot to ctx for the next write made with it.
+func WithIdempotency(ctx context.Context, slot *IdemSlot) context.Context {
+	return context.WithValue(ctx, idemCtxKey{}, slot)
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
@@ -192,7 +211,11 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 	}
 	for i, op := range ops {
 		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx)}
-		if err := runOp(op); err != nil {
+		err := runOp(op)
+		if err == nil {
+			err = saveIdempotent(op)
+		}
+		if err != nil {
 			sqlTx.Rollback()
 			return i, err
 		}
@@ -212,6 +235,18 @@ func isRetryable(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "SQLSTATE 40001") ||
 		strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
+}
+
+func saveIdempotent(op *writeOp) error {
+	slot, ok := op.ctx.Value(idemCtxKey{}).(*IdemSlot)
+	if !ok || op.tx.result == nil {
+		return nil
+	}
+	body, err := json.Marshal(op.tx.result)
+	if err != nil {
+		return kefu.Internal(err)
+	}
+	return op.tx.SaveIdempotent(slot.TenantID, slot.Principal, slot.Key, Saved{RequestHash: slot.RequestHash, Status: slot.Status, Body: body})
 }
 
 func runOp(op *writeOp) (err error) {

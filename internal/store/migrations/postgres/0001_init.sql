@@ -352,3 +352,16 @@ CREATE INDEX idempotency_created ON idempotency(created_at);
 -- text-search parser or locale.
 CREATE INDEX tickets_search ON tickets USING gin ((string_to_array(search, ' ')));
 CREATE INDEX customers_search ON customers USING gin ((string_to_array(search, ' ')));
+
+CREATE TABLE attachments (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  storage_key TEXT NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX attachments_tenant ON attachments(tenant_id, created_at);

@@ -350,3 +350,16 @@ CREATE INDEX idempotency_created ON idempotency(created_at);
 -- tables keyed by the owning row's rowid keep the index small.
 CREATE VIRTUAL TABLE tickets_fts USING fts5(search, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE customers_fts USING fts5(search, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
+
+CREATE TABLE attachments (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  filename TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  storage_key TEXT NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX attachments_tenant ON attachments(tenant_id, created_at);

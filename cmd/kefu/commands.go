@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/kefu-project/kefu/internal/auth"
+	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/server"
+	"github.com/kefu-project/kefu/internal/store"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var d dbFlags
+	d.add(fs)
+	addr := fs.String("addr", env("addr", "127.0.0.1:8080"), "listen address [KEFU_ADDR]")
+	demoFlag := fs.Bool("demo", envBool("demo"), "load the demo data set into an empty database on first start [KEFU_DEMO]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	cfg := server.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demoFlag, Version: version, Logger: log, Out: stdout,
+		AdminEmail: env("admin_email", ""), AdminPassword: env("admin_password", "")}
+	s, err := server.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if cfg.Demo {
+		if err := loadDemo(ctx, s, cfg.AdminEmail, cfg.AdminPassword, stdout, true); err != nil {
+			return err
+		}
+	}
+	if err := server.Bootstrap(ctx, s, cfg.AdminEmail, cfg.AdminPassword, stdout); err != nil {
+		return err
+	}
+	n, err := server.NewNode(cfg, s)
+	if err != nil {
+		return err
+	}
+	return server.Serve(ctx, cfg, n)
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var d dbFlags
+	d.add(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := server.OpenStore(ctx, server.Config{DataDir: d.data, DSN: d.db, Logger: newLogger(stderr)})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintf(stdout, "database is up to date (%s)\n", s.Dialect())
+	return nil
+}
+
+func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var d dbFlags
+	d.add(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: kefu backup [--data DIR] FILE")
+	}
+	s, err := server.OpenStore(ctx, server.Config{DataDir: d.data, DSN: d.db, Logger: newLogger(stderr)})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	start := time.Now()
+	if err := s.Backup(ctx, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backup written to %s in %s\n", fs.Arg(0), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var d dbFlags
+	d.add(fs)
+	email := fs.String("email", env("admin_email", ""), "the user the token acts as (default: the first administrator)")
+	name := fs.String("name", "cli", "a name to recognise the token by")
+	days := fs.Int("expires-in-days", 0, "expiry in days (0: never)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := server.OpenStore(ctx, server.Config{DataDir: d.data, DSN: d.db, Logger: newLogger(stderr)})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var u kefu.User
+	if *email != "" {
+		u, err = s.UserByEmail(ctx, *email)
+	} else {
+		u, err = firstAdmin(ctx, s)
+	}
+	if err != nil {
+		return fmt.Errorf("find user: %w", err)
+	}
+	t := kefu.Token{ID: store.NewID(), UserID: u.ID, Name: *name}
+	full, hash := auth.NewToken(t.ID)
+	t.SecretHash = hash
+	if *days > 0 {
+		exp := time.Now().Add(time.Duration(*days) * 24 * time.Hour)
+		t.ExpiresAt = &exp
+	}
+	if _, err := s.CreateToken(ctx, u.TenantID, store.Actor{ID: u.ID, Kind: "user"}, t); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, full)
+	return nil
+}
+
+// firstAdmin finds the platform administrator created at bootstrap.
+func firstAdmin(ctx context.Context, s *store.Store) (kefu.User, error) {
+	tenants, err := s.Tenants(ctx)
+	if err != nil {
+		return kefu.User{}, err
+	}
+	for _, t := range tenants {
+		users, err := s.Users(ctx, t.ID, store.UserFilter{Kind: string(kefu.UserAdmin), Limit: 500})
+		if err != nil {
+			return kefu.User{}, err
+		}
+		for _, u := range users {
+			if u.PlatformAdmin {
+				return u, nil
+			}
+		}
+	}
+	return kefu.User{}, errors.New("no administrator yet: run 'kefu serve' once, or pass --email")
+}

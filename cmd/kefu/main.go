@@ -1,0 +1,122 @@
+// Command kefu runs the kefu customer service center and its tools.
+//
+//	kefu serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo]
+//	kefu migrate | demo | backup FILE | token create | bench | version
+//
+// Every flag also reads a KEFU_… environment variable (KEFU_ADDR, KEFU_DATA,
+// KEFU_DB, KEFU_DEMO, KEFU_ADMIN_EMAIL, KEFU_ADMIN_PASSWORD).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "kefu:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `kefu — customer service center
+
+usage:
+  kefu serve          run the server (SQLite in ./data by default; --db postgres://… for PostgreSQL)
+  kefu migrate        apply database migrations and exit
+  kefu demo           load the demo data set into an empty database
+  kefu backup FILE    write an online backup of the SQLite database to FILE
+  kefu token create   print a new API token for a user (--email)
+  kefu bench          load a running server over HTTP and report throughput and latency
+  kefu bench seed     store many tickets directly, for list and lookup benchmarks
+  kefu version        print the version
+
+Run 'kefu COMMAND -h' for a command's flags.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, rest, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, rest, stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, rest, stdout, stderr)
+	case "token":
+		if len(rest) == 0 || rest[0] != "create" {
+			return errors.New("usage: kefu token create --email USER")
+		}
+		return cmdToken(ctx, rest[1:], stdout, stderr)
+	case "bench":
+		if len(rest) > 0 && rest[0] == "seed" {
+			return cmdBenchSeed(ctx, rest[1:], stdout, stderr)
+		}
+		return cmdBench(ctx, rest, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "kefu", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// env returns the KEFU_ variable for a flag, or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv("KEFU_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(env(name, "false"))
+	return b
+}
+
+// common flags of every command that opens the database.
+type dbFlags struct {
+	data, db string
+}
+
+func (d *dbFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&d.data, "data", env("data", "data"), "data directory (SQLite file, attachments) [KEFU_DATA]")
+	fs.StringVar(&d.db, "db", env("db", ""), "database: empty for SQLite in the data directory, or postgres://… [KEFU_DB]")
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if envBool("debug") {
+		level = slog.LevelDebug
+	}
+	if env("log_format", "text") == "json" {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,399 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/kefu-project/kefu/internal/auth"
+	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/store"
+)
+
+type identityIn struct {
+	Kind  kefu.IdentityKind `json:"kind"`
+	Value string            `json:"value"`
+	OrgID string            `json:"org_id,omitempty"`
+}
+
+type customerRefIn struct {
+	ID         string       `json:"id,omitempty"`
+	Name       string       `json:"name,omitempty"`
+	Tier       string       `json:"tier,omitempty"`
+	Identities []identityIn `json:"identities,omitempty"`
+}
+
+type messageIn struct {
+	Kind        kefu.MessageKind `json:"kind"`
+	Body        string           `json:"body"`
+	Channel     kefu.Channel     `json:"channel,omitempty"`
+	Attachments []string         `json:"attachments,omitempty"` // ids from POST /api/v1/attachments
+}
+
+func (m messageIn) message() kefu.Message {
+	out := kefu.Message{Kind: m.Kind, Body: m.Body, Channel: m.Channel}
+	for _, id := range m.Attachments {
+		out.Attachments = append(out.Attachments, kefu.Attachment{ID: id})
+	}
+	return out
+}
+
+func identities(in []identityIn) []kefu.Identity {
+	out := make([]kefu.Identity, len(in))
+	for i, id := range in {
+		out[i] = kefu.Identity{Kind: id.Kind, Value: id.Value, OrgID: id.OrgID}
+	}
+	return out
+}
+
+type ticketIn struct {
+	Subject      string        `json:"subject"`
+	Channel      kefu.Channel  `json:"channel,omitempty"`
+	Status       kefu.Status   `json:"status,omitempty"`
+	Priority     kefu.Priority `json:"priority,omitempty"`
+	Category     string        `json:"category,omitempty"`
+	Tags         []string      `json:"tags,omitempty"`
+	OrgID        string        `json:"org_id,omitempty"`
+	QueueID      string        `json:"queue_id,omitempty"`
+	AssigneeID   string        `json:"assignee_id,omitempty"`
+	DepartmentID string        `json:"department_id,omitempty"`
+	ParentID     string        `json:"parent_id,omitempty"`
+	Customer     customerRefIn `json:"customer"`
+	Message      *messageIn    `json:"message,omitempty"`
+}
+
+type ticketPatchIn struct {
+	Subject                *string        `json:"subject,omitempty"`
+	Status                 *kefu.Status   `json:"status,omitempty"`
+	Priority               *kefu.Priority `json:"priority,omitempty"`
+	Category               *string        `json:"category,omitempty"`
+	Tags                   *[]string      `json:"tags,omitempty"`
+	QueueID                *string        `json:"queue_id,omitempty"`
+	AssigneeID             *string        `json:"assignee_id,omitempty"`
+	OrgID                  *string        `json:"org_id,omitempty"`
+	ParentID               *string        `json:"parent_id,omitempty"`
+	ReleaseOpenCommitments bool           `json:"release_open_commitments,omitempty"`
+	ReleaseReason          string         `json:"release_reason,omitempty"`
+}
+
+type forwardIn struct {
+	DepartmentID string     `json:"department_id"`
+	Note         string     `json:"note,omitempty"`
+	DueAt        *time.Time `json:"due_at,omitempty"`
+}
+
+type linkIn struct {
+	OtherID string        `json:"other_id"`
+	Kind    kefu.LinkKind `json:"kind,omitempty"`
+}
+
+type commitmentIn struct {
+	Kind         kefu.CommitmentKind `json:"kind"`
+	Description  string              `json:"description,omitempty"`
+	DueAt        time.Time           `json:"due_at"`
+	OwnerID      string              `json:"owner_id,omitempty"`
+	DepartmentID string              `json:"department_id,omitempty"`
+}
+
+type reasonIn struct {
+	Reason string `json:"reason"`
+}
+
+type actionIn struct {
+	Action   kefu.Action       `json:"action"`
+	Amount   int64             `json:"amount"` // minor units (fen, cents)
+	Currency string            `json:"currency,omitempty"`
+	Reason   string            `json:"reason"`
+	Params   map[string]string `json:"params,omitempty"`
+}
+
+type decisionIn struct {
+	Note string `json:"note,omitempty"`
+}
+
+var ticketQuery = []Param{
+	{"status", "string", "comma-separated statuses (new, open, pending, on_hold, solved, closed)"},
+	{"priority", "string", "comma-separated priorities"},
+	{"queue_id", "string", ""}, {"assignee_id", "string", "a user id, or none for unassigned"},
+	{"customer_id", "string", ""}, {"department_id", "string", ""}, {"org_id", "string", ""},
+	{"category", "string", ""}, {"tag", "string", ""}, {"channel", "string", ""},
+	{"q", "string", "full-text search (Chinese segmented): subject, messages, tags, number"},
+	{"sort", "string", "updated_at (default) or created_at; newest first"},
+	{"limit", "integer", "1–200, default 50"}, {"cursor", "string", "next_cursor of the previous page"},
+}
+
+func (a *API) registerTickets() {
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets", Tag: "tickets", Summary: "List and search tickets", Query: ticketQuery, Response: page[kefu.Ticket]{}}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermTicketsRead)
+		if err != nil {
+			return nil, err
+		}
+		limit, err := c.qInt("limit", 50)
+		if err != nil {
+			return nil, err
+		}
+		f := store.TicketFilter{QueueID: c.q("queue_id"), AssigneeID: c.q("assignee_id"), CustomerID: c.q("customer_id"),
+			DepartmentID: c.q("department_id"), OrgID: c.q("org_id"), Category: c.q("category"), Tag: c.q("tag"),
+			Channel: c.q("channel"), Query: c.q("q"), Sort: c.q("sort"), Limit: limit, Cursor: c.q("cursor")}
+		for _, s := range c.qList("status") {
+			f.Status = append(f.Status, kefu.Status(s))
+		}
+		for _, p := range c.qList("priority") {
+			f.Priority = append(f.Priority, kefu.Priority(p))
+		}
+		items, next, err := c.a.s.Tickets(c.r.Context(), sc, f)
+		return page[kefu.Ticket]{Items: items, NextCursor: next}, err
+	})
+	a.add(&Route{Method: "POST", Path: "/api/v1/tickets", Tag: "tickets", Summary: "Open a ticket with its customer and first message", Status: http.StatusCreated,
+		Request: ticketIn{}, Response: store.TicketCreated{}}, func(c *call) (any, error) {
+		var in ticketIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		sc, err := c.scope(kefu.PermTicketsWrite)
+		if err != nil {
+			return nil, err
+		}
+		if (in.AssigneeID != "" || in.QueueID != "") && !auth.Can(c.p, kefu.PermTicketsAssign) && in.AssigneeID != c.p.User.ID {
+			return nil, kefu.Forbidden("permission_denied", "assigning needs the tickets.assign permission")
+		}
+		n := store.NewTicket{
+			Ticket: kefu.Ticket{Subject: in.Subject, Channel: in.Channel, Status: in.Status, Priority: in.Priority, Category: in.Category, Tags: in.Tags,
+				OrgID: in.OrgID, QueueID: in.QueueID, AssigneeID: in.AssigneeID, DepartmentID: in.DepartmentID, ParentID: in.ParentID},
+			Customer: store.CustomerRef{ID: in.Customer.ID, Name: in.Customer.Name, Tier: in.Customer.Tier, Identities: identities(in.Customer.Identities)},
+		}
+		if in.Message != nil {
+			m := in.Message.message()
+			n.Message = &m
+		}
+		t, m, err := c.a.s.CreateTicket(c.r.Context(), sc, c.actor(), n)
+		return store.TicketCreated{Ticket: t, Message: m}, err
+	})
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}", Tag: "tickets", Summary: "Read a ticket", Response: kefu.Ticket{}}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermTicketsRead)
+		if err != nil {
+			return nil, err
+		}
+		return c.a.s.Ticket(c.r.Context(), sc, c.id())
+	})
+	a.add(&Route{Method: "PATCH", Path: "/api/v1/tickets/{id}", Tag: "tickets", Summary: "Change a ticket (status, priority, assignment, tags…)", Request: ticketPatchIn{}, Response: kefu.Ticket{}}, func(c *call) (any, error) {
+		var in ticketPatchIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		sc, err := c.scope(kefu.PermTicketsWrite)
+		if err != nil {
+			return nil, err
+		}
+		if (in.AssigneeID != nil && *in.AssigneeID != c.p.User.ID) || in.QueueID != nil {
+			if err := c.require(kefu.PermTicketsAssign); err != nil {
+				return nil, err
+			}
+		}
+		if in.ReleaseOpenCommitments {
+			if err := c.require(kefu.PermApprovalsDecide); err != nil {
+				return nil, kefu.Forbidden("permission_denied", "releasing commitments needs the authority to decide approvals")
+			}
+		}
+		return c.a.s.UpdateTicket(c.r.Context(), sc, c.actor(), c.id(), store.TicketPatch{Subject: in.Subject, Status: in.Status, Priority: in.Priority,
+			Category: in.Category, Tags: in.Tags, QueueID: in.QueueID, AssigneeID: in.AssigneeID, OrgID: in.OrgID, ParentID: in.ParentID,
+			ReleaseOpenCommitments: in.ReleaseOpenCommitments, ReleaseReason: in.ReleaseReason})
+	})
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/messages", Tag: "tickets", Summary: "A ticket's conversation, oldest first",
+		Query: []Param{{"limit", "integer", ""}, {"cursor", "string", ""}}, Response: page[kefu.Message]{}}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermTicketsRead)
+		if err != nil {
+			return nil, err
+		}
+		limit, err := c.qInt("limit", 50)
+		if err != nil {
+			return nil, err
+		}
+		items, next, err := c.a.s.Messages(c.r.Context(), sc, c.id(), false, limit, c.q("cursor"))
+		return page[kefu.Message]{Items: items, NextCursor: next}, err
+	})
+	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/messages", Tag: "tickets", Summary: "Add a message, reply or internal note", Status: http.StatusCreated,
+		Request: messageIn{}, Response: kefu.Message{}}, func(c *call) (any, error) {
+		var in messageIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		sc, err := c.scope(kefu.PermTicketsWrite)
+		if err != nil {
+			return nil, err
+		}
+		return c.a.s.AddMessage(c.r.Context(), sc, c.actor(), c.id(), in.message())
+	})
+	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/forward", Tag: "tickets", Summary: "Forward to a department, with a deadline that becomes a commitment",
+		Request: forwardIn{}, Response: store.Forwarded{}}, func(c *call) (any, error) {
+		var in forwardIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		sc, err := c.scope(kefu.PermTicketsForward)
+		if err != nil {
+			return nil, err
+		}
+		t, cm, err := c.a.s.Forward(c.r.Context(), sc, c.actor(), c.id(), in.DepartmentID, in.Note, in.DueAt)
+		return store.Forwarded{Ticket: t, Commitment: cm}, err
+	})
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/links", Tag: "tickets", Summary: "Linked tickets", Response: page[kefu.TicketLink]{}}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermTicketsRead)
+		if err != nil {
+			return nil, err
+		}
+		l, err := c.a.s.Links(c.r.Context(), sc, c.id())
+		return list(l), err
+	})
+	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/links", Tag: "tickets", Summary: "Link two tickets (related, duplicate, repeat)", Status: http.StatusCreated,
+		Request: linkIn{}, Response: kefu.TicketLink{}}, func(c *call) (any, error) {
+		var in linkIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		sc, err := c.scope(kefu.PermTicketsWrite)
+		if err != nil {
+			return nil, err
+		}
+		return c.a.s.Link(c.r.Context(), sc, c.actor(), c.id(), in.OtherID, in.Kind)
+	})
+	a.add(&Route{Method: "DELETE", Path: "/api/v1/tickets/{id}/links/{other}", Tag: "tickets", Summary: "Remove a link", Status: http.StatusNoContent}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermTicketsWrite)
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.a.s.Unlink(c.r.Context(), sc, c.actor(), c.id(), c.r.PathValue("other"))
+	})
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/commitments", Tag: "commitments", Summary: "A ticket's commitments, soonest due first", Response: page[kefu.Commitment]{}}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermTicketsRead)
+		if err != nil {
+			return nil, err
+		}
+		l, err := c.a.s.Commitments(c.r.Context(), sc, c.id())
+		return list(l), err
+	})
+	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/commitments", Tag: "commitments", Summary: "Record a promise to the customer (owner, due time)", Status: http.StatusCreated,
+		Request: commitmentIn{}, Response: kefu.Commitment{}}, func(c *call) (any, error) {
+		var in commitmentIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		sc, err := c.scope(kefu.PermCommitmentsWrite)
+		if err != nil {
+			return nil, err
+		}
+		if err := future(&in.DueAt, c.a.o.Clock.Now(), "due_at"); err != nil {
+			return nil, err
+		}
+		cm, err := c.a.s.AddCommitment(c.r.Context(), sc, c.actor(), c.id(), kefu.Commitment{Kind: in.Kind, Description: in.Description, DueAt: in.DueAt,
+			OwnerID: in.OwnerID, DepartmentID: in.DepartmentID})
+		return cm, err
+	})
+	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/commitments/{cid}/keep", Tag: "commitments", Summary: "Mark a commitment kept", Response: kefu.Commitment{}}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermCommitmentsWrite)
+		if err != nil {
+			return nil, err
+		}
+		return c.a.s.SettleCommitment(c.r.Context(), sc, c.actor(), c.id(), c.r.PathValue("cid"), kefu.CommitKept, "")
+	})
+	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/commitments/{cid}/release", Tag: "commitments", Summary: "Release a commitment with a reason (needs authority)",
+		Request: reasonIn{}, Response: kefu.Commitment{}}, func(c *call) (any, error) {
+		var in reasonIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		sc, err := c.scope(kefu.PermApprovalsDecide)
+		if err != nil {
+			return nil, err
+		}
+		return c.a.s.SettleCommitment(c.r.Context(), sc, c.actor(), c.id(), c.r.PathValue("cid"), kefu.CommitReleased, in.Reason)
+	})
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/history", Tag: "tickets", Summary: "Every change to a ticket: who, when, before and after",
+		Query: []Param{{"after_seq", "integer", ""}, {"limit", "integer", ""}}, Response: page[kefu.Event]{}}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermTicketsRead)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.a.s.Ticket(c.r.Context(), sc, c.id()); err != nil {
+			return nil, err
+		}
+		after, err := c.qInt64("after_seq")
+		if err != nil {
+			return nil, err
+		}
+		limit, err := c.qInt("limit", 100)
+		if err != nil {
+			return nil, err
+		}
+		evs, err := c.a.s.Events(c.r.Context(), c.tenant(), store.EventFilter{TicketID: c.id(), AfterSeq: after, Limit: limit})
+		return list(evs), err
+	})
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/actions", Tag: "approvals", Summary: "Authority actions taken or requested on a ticket", Response: page[kefu.ActionRequest]{}}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermTicketsRead)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.a.s.Ticket(c.r.Context(), sc, c.id()); err != nil {
+			return nil, err
+		}
+		l, err := c.a.s.ActionRequests(c.r.Context(), sc, "", c.id(), 200)
+		return list(l), err
+	})
+	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/actions", Tag: "approvals",
+		Summary: "Take an action (refund, compensate, suspend…): within your limit it is approved at once, above it waits for someone who holds the authority",
+		Status:  http.StatusCreated, Request: actionIn{}, Response: kefu.ActionRequest{}}, func(c *call) (any, error) {
+		var in actionIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		sc, err := c.scope(kefu.PermActionsRequest)
+		if err != nil {
+			return nil, err
+		}
+		within := auth.WithinLimit(c.p, in.Action, in.Amount)
+		return c.a.s.RequestAction(c.r.Context(), sc, c.actor(), c.id(), kefu.ActionRequest{Action: in.Action, Amount: in.Amount,
+			Currency: in.Currency, Reason: in.Reason, Params: in.Params}, within)
+	})
+	a.add(&Route{Method: "GET", Path: "/api/v1/approvals", Tag: "approvals", Summary: "Approval requests (state=pending for the inbox)",
+		Query: []Param{{"state", "string", "pending, approved or refused"}, {"limit", "integer", ""}}, Response: page[kefu.ActionRequest]{}}, func(c *call) (any, error) {
+		sc, err := c.scope(kefu.PermTicketsRead)
+		if err != nil {
+			return nil, err
+		}
+		st := c.q("state")
+		switch kefu.ApprovalState(st) {
+		case "", kefu.ApprovalPending, kefu.ApprovalApproved, kefu.ApprovalRefused:
+		default:
+			return nil, kefu.FieldError("state", "must be pending, approved or refused")
+		}
+		limit, err := c.qInt("limit", 50)
+		if err != nil {
+			return nil, err
+		}
+		l, err := c.a.s.ActionRequests(c.r.Context(), sc, st, "", limit)
+		return list(l), err
+	})
+	decide := func(approve bool) handler {
+		return func(c *call) (any, error) {
+			var in decisionIn
+			if len(c.body) > 0 {
+				if err := c.decode(&in); err != nil {
+					return nil, err
+				}
+			}
+			sc, err := c.scope(kefu.PermApprovalsDecide)
+			if err != nil {
+				return nil, err
+			}
+			r, err := c.a.s.ActionRequest(c.r.Context(), sc, c.id())
+			if err != nil {
+				return nil, err
+			}
+			if err := auth.CanApprove(c.p, r); err != nil {
+				return nil, err
+			}
+			return c.a.s.DecideAction(c.r.Context(), sc, c.actor(), c.id(), approve, in.Note)
+		}
+	}
+	a.add(&Route{Method: "POST", Path: "/api/v1/approvals/{id}/approve", Tag: "approvals", Summary: "Approve (needs a limit covering the request)", Request: decisionIn{}, Response: kefu.ActionRequest{}}, decide(true))
+	a.add(&Route{Method: "POST", Path: "/api/v1/approvals/{id}/refuse", Tag: "approvals", Summary: "Refuse, with a note", Request: decisionIn{}, Response: kefu.ActionRequest{}}, decide(false))
+}

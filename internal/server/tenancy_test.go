@@ -1,0 +1,146 @@
+package server
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kefu-project/kefu/internal/store/storetest"
+)
+
+var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// pathID says which resource each path parameter names, by route prefix.
+func pathID(path, param string, b world) string {
+	switch param {
+	case "cid":
+		return b.IDs["commitment"]
+	case "other":
+		return b.IDs["ticket2"]
+	case "code":
+		return b.IDs["code"]
+	}
+	seg := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
+	return map[string]string{
+		"tickets": b.IDs["ticket"], "customers": b.IDs["customer"], "orgs": b.IDs["org"], "departments": b.IDs["department"],
+		"vendors": b.IDs["vendor"], "queues": b.IDs["queue"], "roles": b.IDs["role"], "users": b.IDs["agent"], "tokens": b.IDs["token"],
+		"webhooks": b.IDs["webhook"], "approvals": b.IDs["approval"], "merges": b.IDs["merge"], "attachments": b.IDs["attachment"],
+	}[seg]
+}
+
+// bodies gives every write route a valid body that points at tenant b
+// wherever a body can name another resource.
+func bodies(b world, due time.Time) map[string]any {
+	cust := map[string]any{"id": b.IDs["customer"]}
+	return map[string]any{
+		"POST /api/v1/tickets": map[string]any{"subject": "probe", "customer": cust, "queue_id": b.IDs["queue"],
+			"message": map[string]any{"kind": "customer", "body": "x", "attachments": []string{b.IDs["attachment"]}}},
+		"PATCH /api/v1/tickets/{id}":                          map[string]any{"subject": "probe"},
+		"POST /api/v1/tickets/{id}/messages":                  map[string]any{"kind": "agent", "body": "probe"},
+		"POST /api/v1/tickets/{id}/forward":                   map[string]any{"department_id": b.IDs["department"]},
+		"POST /api/v1/tickets/{id}/links":                     map[string]any{"other_id": b.IDs["ticket2"]},
+		"POST /api/v1/tickets/{id}/commitments":               map[string]any{"kind": "callback", "due_at": due, "owner_id": b.IDs["agent"]},
+		"POST /api/v1/tickets/{id}/commitments/{cid}/release": map[string]any{"reason": "probe"},
+		"POST /api/v1/tickets/{id}/actions":                   map[string]any{"action": "refund", "amount": 1, "reason": "probe"},
+		"POST /api/v1/approvals/{id}/approve":                 map[string]any{"note": "probe"},
+		"POST /api/v1/approvals/{id}/refuse":                  map[string]any{"note": "probe"},
+		"POST /api/v1/customers": map[string]any{"name": "probe", "org_id": b.IDs["org"],
+			"identities": []map[string]any{{"kind": "email", "value": "probe@x.test"}}},
+		"PATCH /api/v1/customers/{id}":                     map[string]any{"name": "probe"},
+		"POST /api/v1/customers/{id}/merge":                map[string]any{"merge_id": b.IDs["agent"]},
+		"POST /api/v1/orgs":                                map[string]any{"parent_id": b.IDs["org"], "kind": "brand", "name": "probe"},
+		"POST /api/v1/departments":                         map[string]any{"name": "probe", "org_id": b.IDs["org"]},
+		"POST /api/v1/vendors":                             map[string]any{"name": "probe"},
+		"POST /api/v1/queues":                              map[string]any{"name": "probe", "org_id": b.IDs["org"]},
+		"PUT /api/v1/tiers/{code}":                         map[string]any{"name": "KA probe", "rank": 1},
+		"POST /api/v1/roles":                               map[string]any{"name": "probe", "permissions": []string{"tickets.read"}},
+		"PUT /api/v1/roles/{id}":                           map[string]any{"name": "probe", "permissions": []string{"tickets.read"}},
+		"POST /api/v1/users":                               map[string]any{"email": "probe@a.test", "name": "probe", "kind": "agent", "grants": []map[string]any{{"role_id": b.IDs["role"]}}},
+		"PATCH /api/v1/users/{id}":                         map[string]any{"name": "probe"},
+		"POST /api/v1/tokens":                              map[string]any{"name": "probe", "user_id": b.IDs["agent"]},
+		"POST /api/v1/webhooks":                            map[string]any{"url": "http://127.0.0.1:9/probe", "events": []string{"*"}},
+		"POST /api/v1/tenants":                             map[string]any{"slug": "probe", "name": "probe", "admin": map[string]any{"email": "p@p.test", "password": "probe-password"}},
+		"POST /api/v1/attachments":                         "probe",
+		"POST /api/v1/merges/{id}/undo":                    nil,
+		"POST /api/v1/tickets/{id}/commitments/{cid}/keep": nil,
+	}
+}
+
+// TestTenancyEveryRoute calls every route of the OpenAPI document with
+// tenant A's token and tenant B's ids: nothing of B may come back.
+func TestTenancyEveryRoute(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			h := newHarness(t, b)
+			alpha := h.world("alpha")
+			beta := h.world("beta")
+			doc := h.must(200, "", "GET", "/api/v1/openapi.json", nil).json(t)
+			paths := doc["paths"].(map[string]any)
+			var keys []string
+			for p := range paths {
+				keys = append(keys, p)
+			}
+			sort.Strings(keys)
+			leaks := append([]string{beta.Marker}, values(beta.IDs, "code")...)
+			body := bodies(beta, h.clk.Now().Add(time.Hour))
+			tried := 0
+			for _, p := range keys {
+				for method := range paths[p].(map[string]any) {
+					method = strings.ToUpper(method)
+					key := method + " " + p
+					url := pathParam.ReplaceAllStringFunc(p, func(m string) string { return pathID(p, m[1:len(m)-1], beta) })
+					var payload any
+					if method == "POST" || method == "PUT" || method == "PATCH" {
+						v, ok := body[key]
+						if !ok {
+							t.Errorf("%s: no probe body; add one", key)
+							continue
+						}
+						payload = v
+					}
+					r := h.do(alpha.Token, method, url, payload)
+					tried++
+					hasID := strings.Contains(p, "{") && !strings.Contains(p, "{code}")
+					if hasID && r.Status != 403 && r.Status != 404 {
+						t.Errorf("%s with B's ids: status %d, want 403 or 404: %s", key, r.Status, r.Body)
+					}
+					for _, leak := range leaks {
+						if strings.Contains(string(r.Body), leak) {
+							t.Errorf("%s: response holds tenant B's %q: %s", key, leak, r.Body)
+						}
+					}
+					if r.Status >= 500 {
+						t.Errorf("%s: %d", key, r.Status)
+					}
+				}
+			}
+			if tried < 50 {
+				t.Fatalf("only %d routes tried", tried)
+			}
+			// B's data is untouched by all of that.
+			tk := h.must(200, beta.Token, "GET", "/api/v1/tickets/"+beta.IDs["ticket"], nil)
+			if tk.str(t, "subject") != "退款 "+beta.Marker {
+				t.Fatalf("B's ticket changed: %s", tk.Body)
+			}
+			if msgs := h.must(200, beta.Token, "GET", "/api/v1/tickets/"+beta.IDs["ticket"]+"/messages", nil).json(t)["items"].([]any); len(msgs) != 1 {
+				t.Fatalf("B's ticket got %d messages", len(msgs))
+			}
+		})
+	}
+}
+
+func values(m map[string]string, except ...string) []string {
+	var out []string
+outer:
+	for k, v := range m {
+		for _, e := range except {
+			if k == e {
+				continue outer
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
