@@ -383,6 +383,8 @@ func jsonError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &kefu.Error{Kind: kefu.KindInvalid, Code: "invalid_input", Message: "unknown field " + f, Fields: map[string]string{f: "unknown field"}}
+	case errors.As(err, new(*time.ParseError)):
+		return &kefu.Error{Kind: kefu.KindInvalid, Code: "invalid_input", Message: "times are RFC 3339, e.g. 2026-11-11T14:15:00+08:00: " + err.Error()}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &kefu.Error{Kind: kefu.KindInvalid, Code: "invalid_json", Message: "the JSON body ends too early"}
 	}

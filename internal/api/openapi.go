@@ -69,6 +69,11 @@ func (g *schemaGen) schema(t reflect.Type) any {
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
 	case reflect.Struct:
+		if t.Name() == "" { // anonymous struct: inline
+			props := map[string]any{}
+			g.fields(t, props)
+			return map[string]any{"type": "object", "properties": props}
+		}
 		name := g.name(t)
 		if _, ok := g.defs[name]; !ok {
 			g.defs[name] = nil // reserve against recursion
