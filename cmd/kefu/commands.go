@@ -21,11 +21,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	d.add(fs)
 	addr := fs.String("addr", env("addr", "127.0.0.1:8080"), "listen address [KEFU_ADDR]")
 	demoFlag := fs.Bool("demo", envBool("demo"), "load the demo data set into an empty database on first start [KEFU_DEMO]")
+	pprofFlag := fs.Bool("pprof", envBool("pprof"), "serve /debug/pprof/ for profiling [KEFU_PPROF]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := newLogger(stderr)
-	cfg := server.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demoFlag, Version: version, Logger: log, Out: stdout,
+	cfg := server.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demoFlag, Pprof: *pprofFlag, Version: version, Logger: log, Out: stdout,
 		AdminEmail: env("admin_email", ""), AdminPassword: env("admin_password", "")}
 	s, err := server.OpenStore(ctx, cfg)
 	if err != nil {

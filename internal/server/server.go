@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"time"
@@ -32,6 +33,7 @@ type Config struct {
 	AdminEmail    string
 	AdminPassword string
 	Demo          bool
+	Pprof         bool // serve /debug/pprof/ (for profiling; keep off in production)
 	Version       string
 	Logger        *slog.Logger
 	Clock         clock.Clock
@@ -97,6 +99,10 @@ func NewNode(c Config, s *store.Store) (*Node, error) {
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", m.handler())
+	if c.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
 	hooks := webhook.New(webhook.Options{Store: s, Clock: c.Clock, Logger: c.Logger})
 	return &Node{Store: s, Handler: mux, hooks: hooks}, nil
 }

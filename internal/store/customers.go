@@ -89,12 +89,11 @@ func (tx *Tx) validTier(tenantID, tier string) error {
 
 // defaultTier is the least valued tier, for customers nobody classified.
 func (tx *Tx) defaultTier(tenantID string) (string, error) {
-	var code string
-	err := tx.queryRow(`SELECT code FROM customer_tiers WHERE tenant_id = $1 ORDER BY rank DESC, code LIMIT 1`, tenantID).Scan(&code)
-	if err == sql.ErrNoRows {
-		return "standard", nil
+	tiers, err := tx.s.cachedTiers(tx, tenantID)
+	if err != nil || len(tiers) == 0 {
+		return "standard", err
 	}
-	return code, kefu.InternalOrNil(err)
+	return tiers[len(tiers)-1].Code, nil
 }
 
 // createCustomer inserts a customer with identities inside a write.
@@ -155,7 +154,7 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer) (kefu.Customer,
 			return c, err
 		}
 	}
-	if err := tx.s.indexCustomer(tx, c.ID, doc, false); err != nil {
+	if err := tx.index("customers", c.ID, doc, false); err != nil {
 		return c, err
 	}
 	return c, tx.Event(tenantID, a, "customer.created", "customer", c.ID, "", nil, c)
@@ -178,23 +177,19 @@ func (tx *Tx) insertIdentity(tenantID string, id kefu.Identity) error {
 }
 
 func (tx *Tx) rootOrg(tenantID string) (string, error) {
-	var id string
-	err := tx.queryRow(`SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL`, tenantID).Scan(&id)
-	return id, notFound(err, "org")
-}
-
-// indexCustomer keeps the SQLite FTS table in step; PostgreSQL indexes the column itself.
-func (s *Store) indexCustomer(tx *Tx, id, doc string, replace bool) error {
-	if s.dialect != SQLite {
-		return nil
+	orgs, err := tx.s.cachedOrgs(tx.ctx, tenantID)
+	if err != nil {
+		return "", err
 	}
-	if replace {
-		if _, err := tx.exec(`DELETE FROM customers_fts WHERE rowid = (SELECT rowid FROM customers WHERE id = $1)`, id); err != nil {
-			return kefu.Internal(err)
+	for _, o := range orgs {
+		if o.ParentID == "" {
+			return o.ID, nil
 		}
 	}
-	_, err := tx.exec(`INSERT INTO customers_fts (rowid, search) SELECT rowid, $2 FROM customers WHERE id = $1`, id, doc)
-	return kefu.InternalOrNil(err)
+	// Not committed yet (the tenant is being created in this batch): ask the transaction.
+	var id string
+	err = tx.queryRow(`SELECT id FROM orgs WHERE tenant_id = $1 AND parent_id IS NULL`, tenantID).Scan(&id)
+	return id, notFound(err, "org")
 }
 
 // CreateCustomer adds a customer; an identity that belongs to someone else is a conflict.
@@ -493,7 +488,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, sc Scope, a Actor, id string
 			sc.TenantID, id, c.Name, c.Tier, c.Locale, string(attrs), doc, us(now)); err != nil {
 			return kefu.Internal(err)
 		}
-		if err := s.indexCustomer(tx, id, doc, true); err != nil {
+		if err := tx.index("customers", id, doc, true); err != nil {
 			return err
 		}
 		out = c
@@ -577,7 +572,7 @@ func (tx *Tx) reindexCustomer(tenantID, id string, now interface{ UnixMicro() in
 	if _, err := tx.exec(`UPDATE customers SET search = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2`, tenantID, id, doc, now.UnixMicro()); err != nil {
 		return kefu.Internal(err)
 	}
-	return tx.s.indexCustomer(tx, id, doc, true)
+	return tx.index("customers", id, doc, true)
 }
 
 // UnmergeCustomers undoes a merge: the identities and tickets that moved go back.

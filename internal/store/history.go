@@ -23,7 +23,7 @@ func (s *Store) Events(ctx context.Context, tenantID string, f EventFilter) ([]k
 	where := []string{"tenant_id = $1", "seq > $2"}
 	if f.TicketID != "" {
 		args = append(args, f.TicketID)
-		where = append(where, "ticket_id = "+placeholder(len(args)))
+		where = append(where, "ticket_id <> ''", "ticket_id = "+placeholder(len(args))) // the first term lets the partial index serve
 	}
 	if f.EntityID != "" {
 		args = append(args, f.EntityID)

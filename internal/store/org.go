@@ -407,6 +407,7 @@ func (tx *Tx) putTier(tenantID string, t kefu.CustomerTier) error {
 	}
 	_, err := tx.exec(`INSERT INTO customer_tiers (tenant_id, code, name, rank) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (tenant_id, code) DO UPDATE SET name = excluded.name, rank = excluded.rank`, tenantID, t.Code, t.Name, t.Rank)
+	tx.AfterCommit(func() { tx.s.forgetTiers(tenantID) })
 	return kefu.InternalOrNil(err)
 }
 

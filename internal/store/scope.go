@@ -111,3 +111,53 @@ func (s *Store) ScopeFor(ctx context.Context, tenantID string, grantOrgIDs []str
 	}
 	return Scope{TenantID: tenantID, OrgIDs: ids}, nil
 }
+
+// tierCache keeps each tenant's tiers, most valued first.
+type tierCache struct {
+	mu      sync.Mutex
+	tenants map[string]tierEntry
+}
+
+type tierEntry struct {
+	tiers  []kefu.CustomerTier
+	loaded time.Time
+}
+
+func (s *Store) cachedTiers(tx *Tx, tenantID string) ([]kefu.CustomerTier, error) {
+	c := &s.tierCache
+	c.mu.Lock()
+	e, ok := c.tenants[tenantID]
+	c.mu.Unlock()
+	if ok && time.Since(e.loaded) < orgTTL {
+		return e.tiers, nil
+	}
+	rows, err := tx.query(`SELECT code, name, rank FROM customer_tiers WHERE tenant_id = $1 ORDER BY rank, code`, tenantID)
+	if err != nil {
+		return nil, kefu.Internal(err)
+	}
+	defer rows.Close()
+	var tiers []kefu.CustomerTier
+	for rows.Next() {
+		var t kefu.CustomerTier
+		if err := rows.Scan(&t.Code, &t.Name, &t.Rank); err != nil {
+			return nil, kefu.Internal(err)
+		}
+		tiers = append(tiers, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, kefu.Internal(err)
+	}
+	c.mu.Lock()
+	if c.tenants == nil {
+		c.tenants = map[string]tierEntry{}
+	}
+	c.tenants[tenantID] = tierEntry{tiers: tiers, loaded: time.Now()}
+	c.mu.Unlock()
+	return tiers, nil
+}
+
+func (s *Store) forgetTiers(tenantID string) {
+	s.tierCache.mu.Lock()
+	delete(s.tierCache.tenants, tenantID)
+	s.tierCache.mu.Unlock()
+}

@@ -55,7 +55,8 @@ type Options struct {
 // Store is the persistence of one kefu installation.
 type Store struct {
 	dialect      Dialect
-	db           *sql.DB // reads; on PostgreSQL also the writers' pool
+	db           readDB  // reads, through prepared statements on SQLite
+	rdb          *sql.DB // the read pool; on PostgreSQL also the writers' pool
 	wdb          *sql.DB // SQLite: the single writer connection
 	clock        clock.Clock
 	log          *slog.Logger
@@ -64,6 +65,9 @@ type Store struct {
 	orgCache     orgCache
 	principals   principalCache
 	hookCache    webhookCache
+	tierCache    tierCache
+	wstmts       stmtCache // SQLite writer's prepared statements
+	rstmts       stmtCache // SQLite readers' prepared statements
 	deliveryKick atomic.Pointer[func()]
 	hooks        hooks
 	path         string // SQLite file path, for backups
@@ -108,17 +112,18 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		o.MaxBatch = 256
 	}
 	s := &Store{clock: o.Clock, log: o.Logger, numbers: &numberBlocks{next: map[string]*block{}}}
+	s.db = readDB{s}
 	var err error
 	if strings.HasPrefix(o.DSN, "postgres://") || strings.HasPrefix(o.DSN, "postgresql://") {
 		s.dialect = Postgres
-		s.db, err = sql.Open("pgx", o.DSN)
+		s.rdb, err = sql.Open("pgx", o.DSN)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		s.db.SetMaxOpenConns(o.Writers + 16)
-		s.db.SetMaxIdleConns(o.Writers + 16)
-		s.db.SetConnMaxIdleTime(5 * time.Minute)
-		s.wdb = s.db
+		s.rdb.SetMaxOpenConns(o.Writers + 16)
+		s.rdb.SetMaxIdleConns(o.Writers + 16)
+		s.rdb.SetConnMaxIdleTime(5 * time.Minute)
+		s.wdb = s.rdb
 	} else {
 		s.dialect = SQLite
 		o.Writers = 1
@@ -139,18 +144,21 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		s.wdb.SetMaxOpenConns(1)
-		s.wdb.SetMaxIdleConns(1)
+		// One writer goroutine uses this pool; the second connection only
+		// lets a statement be prepared while the first is inside a batch
+		// (database/sql then re-prepares it once on the batch's connection).
+		s.wdb.SetMaxOpenConns(2)
+		s.wdb.SetMaxIdleConns(2)
 		s.wdb.SetConnMaxLifetime(0)
-		s.db, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+		s.rdb, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		s.db.SetMaxOpenConns(8)
-		s.db.SetMaxIdleConns(8)
-		s.db.SetConnMaxLifetime(0)
+		s.rdb.SetMaxOpenConns(8)
+		s.rdb.SetMaxIdleConns(8)
+		s.rdb.SetConnMaxLifetime(0)
 	}
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.rdb.PingContext(ctx); err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("connect to %s: %w", s.dialect, err)
 	}
@@ -163,11 +171,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 }
 
 func (s *Store) closeDBs() {
-	if s.wdb != nil && s.wdb != s.db {
+	s.wstmts.close()
+	s.rstmts.close()
+	if s.wdb != nil && s.wdb != s.rdb {
 		s.wdb.Close()
 	}
-	if s.db != nil {
-		s.db.Close()
+	if s.rdb != nil {
+		s.rdb.Close()
 	}
 }
 
@@ -184,7 +194,7 @@ func (s *Store) Close() error {
 func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Ping checks the database answers (readiness).
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.PingContext(ctx) }
 
 // Now is the store's clock, used for every timestamp it writes.
 func (s *Store) Now() time.Time { return s.clock.Now().UTC() }

@@ -267,7 +267,7 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		if err := tx.putTags(tenantID, t.ID, nil, t.Tags); err != nil {
 			return err
 		}
-		if err := s.indexTicket(tx, t.ID, doc, false); err != nil {
+		if err := tx.index("tickets", t.ID, doc, false); err != nil {
 			return err
 		}
 		var m *kefu.Message
@@ -371,20 +371,6 @@ func (tx *Tx) putTags(tenantID, ticketID string, old, new []string) error {
 		}
 	}
 	return nil
-}
-
-// indexTicket keeps the SQLite FTS table in step; PostgreSQL indexes the column.
-func (s *Store) indexTicket(tx *Tx, id, doc string, replace bool) error {
-	if s.dialect != SQLite {
-		return nil
-	}
-	if replace {
-		if _, err := tx.exec(`DELETE FROM tickets_fts WHERE rowid = (SELECT rowid FROM tickets WHERE id = $1)`, id); err != nil {
-			return kefu.Internal(err)
-		}
-	}
-	_, err := tx.exec(`INSERT INTO tickets_fts (rowid, search) SELECT rowid, $2 FROM tickets WHERE id = $1`, id, doc)
-	return kefu.InternalOrNil(err)
 }
 
 const ticketCols = `t.id, t.number, t.org_id, t.channel, t.subject, t.status, t.priority, t.category, t.tags, t.customer_id,
@@ -708,7 +694,7 @@ func (tx *Tx) reindexTicket(t kefu.Ticket) error {
 	if _, err := tx.exec(`UPDATE tickets SET search = $2 WHERE id = $1`, t.ID, doc); err != nil {
 		return kefu.Internal(err)
 	}
-	return tx.s.indexTicket(tx, t.ID, doc, true)
+	return tx.index("tickets", t.ID, doc, true)
 }
 
 func (tx *Tx) checkParent(tenantID, id, parent string) error {

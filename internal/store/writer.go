@@ -22,6 +22,7 @@ type Tx struct {
 	events []kefu.Event
 	after  []func()
 	result any
+	fts    *ftsBatch // shared by the batch's operations
 }
 
 // SetResult names what the operation produced. When the request carries an
@@ -40,18 +41,6 @@ type idemCtxKey struct{}
 // WithIdempotency attaches a slot to ctx for the next write made with it.
 func WithIdempotency(ctx context.Context, slot *IdemSlot) context.Context {
 	return context.WithValue(ctx, idemCtxKey{}, slot)
-}
-
-func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
-	return tx.sqlTx.ExecContext(tx.ctx, q, args...)
-}
-
-func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
-	return tx.sqlTx.QueryRowContext(tx.ctx, q, args...)
-}
-
-func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
-	return tx.sqlTx.QueryContext(tx.ctx, q, args...)
 }
 
 // Actor says who makes a change, for the history.
@@ -79,10 +68,10 @@ func (tx *Tx) Event(tenantID string, a Actor, typ, entityKind, entityID, ticketI
 			return kefu.Internal(err)
 		}
 	}
-	if err := tx.queryRow(`INSERT INTO events (id, tenant_id, at, actor_id, actor_kind, type, entity_kind, entity_id, ticket_id, before, after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq`,
+	if _, err := tx.exec(`INSERT INTO events (id, tenant_id, at, actor_id, actor_kind, type, entity_kind, entity_id, ticket_id, before, after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		e.ID, tenantID, us(e.At), e.ActorID, e.ActorKind, e.Type, e.EntityKind, e.EntityID, e.TicketID,
-		nullJSON(e.Before), nullJSON(e.After)).Scan(&e.Seq); err != nil {
+		nullJSON(e.Before), nullJSON(e.After)); err != nil {
 		return kefu.Internal(fmt.Errorf("insert event: %w", err))
 	}
 	if err := tx.s.enqueueDeliveries(tx, e); err != nil {
@@ -209,8 +198,9 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 	if err != nil {
 		return -1, kefu.Internal(fmt.Errorf("begin: %w", err))
 	}
+	fts := &ftsBatch{}
 	for i, op := range ops {
-		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx)}
+		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts}
 		err := runOp(op)
 		if err == nil {
 			err = saveIdempotent(op)
@@ -218,6 +208,12 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 		if err != nil {
 			sqlTx.Rollback()
 			return i, err
+		}
+	}
+	if len(fts.order) > 0 {
+		if err := fts.flush(ops[len(ops)-1].tx); err != nil {
+			sqlTx.Rollback()
+			return -1, err
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -197,11 +197,11 @@ CREATE TABLE tickets (
 CREATE UNIQUE INDEX tickets_number ON tickets(tenant_id, number);
 CREATE INDEX tickets_updated ON tickets(tenant_id, updated_at, id);
 CREATE INDEX tickets_status ON tickets(tenant_id, status, updated_at, id);
-CREATE INDEX tickets_assignee ON tickets(tenant_id, assignee_id, updated_at, id);
+CREATE INDEX tickets_assignee ON tickets(tenant_id, assignee_id, updated_at, id) WHERE assignee_id IS NOT NULL;
 CREATE INDEX tickets_queue ON tickets(tenant_id, queue_id, updated_at, id);
 CREATE INDEX tickets_customer ON tickets(tenant_id, customer_id, updated_at, id);
-CREATE INDEX tickets_department ON tickets(tenant_id, department_id, updated_at, id);
-CREATE INDEX tickets_parent ON tickets(parent_id);
+CREATE INDEX tickets_department ON tickets(tenant_id, department_id, updated_at, id) WHERE department_id IS NOT NULL;
+CREATE INDEX tickets_parent ON tickets(parent_id) WHERE parent_id IS NOT NULL;
 
 CREATE TABLE ticket_tags (
   tenant_id TEXT NOT NULL,
@@ -274,7 +274,7 @@ CREATE INDEX action_requests_ticket ON action_requests(ticket_id);
 
 CREATE TABLE events (
   seq BIGSERIAL PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL, -- UUIDv7; seq orders, id names
   tenant_id TEXT NOT NULL,
   at BIGINT NOT NULL,
   actor_id TEXT NOT NULL DEFAULT '',
@@ -287,7 +287,7 @@ CREATE TABLE events (
   after TEXT
 );
 CREATE INDEX events_entity ON events(tenant_id, entity_id, seq);
-CREATE INDEX events_ticket ON events(tenant_id, ticket_id, seq);
+CREATE INDEX events_ticket ON events(tenant_id, ticket_id, seq) WHERE ticket_id <> '';
 CREATE INDEX events_tenant ON events(tenant_id, seq);
 
 CREATE TABLE contacts (

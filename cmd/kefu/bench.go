@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/kefu-project/kefu/internal/bench"
+	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/server"
+	"github.com/kefu-project/kefu/internal/store"
+)
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := bench.Options{}
+	fs.StringVar(&o.BaseURL, "url", env("url", "http://127.0.0.1:8080"), "the kefu server to load (loopback only)")
+	fs.StringVar(&o.Token, "token", env("token", ""), "API token (kefu token create) [KEFU_TOKEN]")
+	fs.StringVar(&o.Scenario, "scenario", "all", "create, append, list, lookup or all")
+	fs.IntVar(&o.Concurrency, "concurrency", 32, "clients at once")
+	fs.IntVar(&o.Requests, "requests", 20000, "requests per scenario (upper bound)")
+	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "time per scenario (upper bound)")
+	fs.IntVar(&o.Warmup, "warmup", 500, "unrecorded requests before each scenario")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.Token == "" {
+		return errors.New("--token is required (create one with 'kefu token create')")
+	}
+	progress := stdout
+	if *asJSON {
+		progress = stderr
+	}
+	fmt.Fprintf(progress, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	results, err := bench.Run(ctx, o, progress)
+	if *asJSON && results != nil {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(results); jerr != nil {
+			return jerr
+		}
+	}
+	return err
+}
+
+// cmdBenchSeed stores many tickets straight through the store (no HTTP),
+// for the list and lookup benchmarks at a million tickets.
+func cmdBenchSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var d dbFlags
+	d.add(fs)
+	slug := fs.String("tenant", "default", "tenant slug to fill")
+	n := fs.Int("tickets", 1_000_000, "how many tickets to store")
+	customers := fs.Int("customers", 200_000, "distinct customers (phones 139xxxxxxxx)")
+	conc := fs.Int("concurrency", 64, "writes in flight (the store batches them)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := server.OpenStore(ctx, server.Config{DataDir: d.data, DSN: d.db, Logger: newLogger(stderr)})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	tenants, err := s.Tenants(ctx)
+	if err != nil {
+		return err
+	}
+	var tenant *kefu.Tenant
+	for i := range tenants {
+		if tenants[i].Slug == *slug {
+			tenant = &tenants[i]
+		}
+	}
+	if tenant == nil {
+		return fmt.Errorf("no tenant %q: start 'kefu serve' once first", *slug)
+	}
+	sc := store.Whole(tenant.ID)
+	subjects := []string{"退款申请：订单 %d 还没到账", "物流查询：包裹 %d 三天没有更新", "账户无法登录 %d", "Refund for order %d", "發票開立問題 %d", "Where is my parcel %d"}
+	statuses := []kefu.Status{kefu.StatusOpen, kefu.StatusPending, kefu.StatusSolved, kefu.StatusClosed, kefu.StatusSolved, kefu.StatusClosed, kefu.StatusNew, kefu.StatusOnHold}
+	start := time.Now()
+	err = bench.Seed(ctx, func(ctx context.Context, i int) error {
+		phone := fmt.Sprintf("139%08d", i%*customers)
+		_, _, err := s.CreateTicket(ctx, sc, store.System, store.NewTicket{
+			Ticket: kefu.Ticket{Subject: fmt.Sprintf(subjects[i%len(subjects)], 100000+i), Channel: kefu.ChannelChat,
+				Status: statuses[i%len(statuses)], Priority: kefu.PriorityNormal, Category: "bench"},
+			Customer: store.CustomerRef{Name: "客户" + phone[7:], Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}},
+			Message:  &kefu.Message{Kind: kefu.MessageCustomer, Body: "您好，请帮我查询一下订单状态，谢谢。"},
+		})
+		return err
+	}, *n, *conc, stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "stored %d tickets in %s (%.0f/s)\n", *n, time.Since(start).Round(time.Second), float64(*n)/time.Since(start).Seconds())
+	if fi, err := os.Stat(server.Config{DataDir: d.data, DSN: d.db}.ResolveDSN()); err == nil {
+		fmt.Fprintf(stdout, "database file: %d MiB\n", fi.Size()>>20)
+	}
+	return nil
+}

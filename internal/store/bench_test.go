@@ -1,0 +1,76 @@
+package store_test
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/store"
+	"github.com/kefu-project/kefu/internal/store/storetest"
+)
+
+// Store hot paths, run in parallel so group commit can batch:
+//
+//	go test ./internal/store -run XXX -bench . -cpu 2
+func BenchmarkCreateTicket(b *testing.B) {
+	for _, be := range storetest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			s := storetest.Open(b, be, nil)
+			ten, _, _, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "b", Name: "b"},
+				Tiers: []kefu.CustomerTier{{Code: "standard", Name: "S", Rank: 9}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sc := store.Whole(ten.ID)
+			var n atomic.Int64
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					_, _, err := s.CreateTicket(ctx, sc, store.System, store.NewTicket{
+						Ticket:   kefu.Ticket{Subject: fmt.Sprintf("退款申请：订单 %d 还没到账", i), Channel: kefu.ChannelChat},
+						Customer: store.CustomerRef{Name: "客户", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("139%08d", i%50000)}}},
+						Message:  &kefu.Message{Body: "您好，请帮我查询一下订单状态，谢谢。"},
+					})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+func BenchmarkAddMessage(b *testing.B) {
+	for _, be := range storetest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			s := storetest.Open(b, be, nil)
+			ten, _, _, _ := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "b", Name: "b"}})
+			sc := store.Whole(ten.ID)
+			var ids []string
+			for i := 0; i < 256; i++ {
+				t, _, err := s.CreateTicket(ctx, sc, store.System, store.NewTicket{Ticket: kefu.Ticket{Subject: "x"},
+					Customer: store.CustomerRef{Name: "c", Identities: []kefu.Identity{{Kind: kefu.IdentityApp, Value: fmt.Sprint(i)}}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids = append(ids, t.ID)
+			}
+			var n atomic.Int64
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					if _, err := s.AddMessage(ctx, sc, store.System, ids[i%int64(len(ids))], kefu.Message{Kind: kefu.MessageAgent, Body: "已为您加急处理"}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
