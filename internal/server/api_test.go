@@ -391,3 +391,19 @@ func TestBootstrapPrintsOneTimePassword(t *testing.T) {
 		t.Fatalf("%+v", u)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t, storetest.Backends()[0])
+	h.world("metrics")
+	r := h.must(200, "", "GET", "/metrics", nil)
+	body := string(r.Body)
+	for _, want := range []string{
+		`kefu_http_requests_total{route="POST /api/v1/tickets",code="201"} 2`,
+		`kefu_http_request_duration_seconds_count{route="POST /api/v1/tickets"} 2`,
+		"# TYPE kefu_store_write_ops gauge", "go_goroutines",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}

@@ -260,6 +260,7 @@ type DueDelivery struct {
 	kefu.Delivery
 	URL    string
 	Secret string
+	Lease  int64 // the claim; RecordAttempt only counts while it holds
 }
 
 // ClaimDeliveries takes up to n due deliveries for this node for lease,
@@ -269,7 +270,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration)
 	var out []DueDelivery
 	err := s.Write(ctx, func(tx *Tx) error {
 		out = out[:0]
-		rows, err := tx.query(`SELECT d.id FROM webhook_deliveries d WHERE d.state = 'pending' AND d.next_at <= $1 AND d.locked_until < $1 ORDER BY d.next_at LIMIT $2`, us(now), n)
+		rows, err := tx.query(`SELECT d.id FROM webhook_deliveries d JOIN webhooks h ON h.id = d.webhook_id
+			WHERE d.state = 'pending' AND d.next_at <= $1 AND d.locked_until < $1 AND h.active = 1 ORDER BY d.next_at LIMIT $2`, us(now), n)
 		if err != nil {
 			return kefu.Internal(err)
 		}
@@ -284,7 +286,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration)
 		}
 		rows.Close()
 		for _, id := range ids {
-			res, err := tx.exec(`UPDATE webhook_deliveries SET locked_until = $2 WHERE id = $1 AND state = 'pending' AND locked_until < $3`, id, us(now.Add(lease)), us(now))
+			lease := us(now.Add(lease))
+			res, err := tx.exec(`UPDATE webhook_deliveries SET locked_until = $2 WHERE id = $1 AND state = 'pending' AND locked_until < $3`, id, lease, us(now))
 			if err != nil {
 				return kefu.Internal(err)
 			}
@@ -295,8 +298,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration)
 			if err != nil {
 				return kefu.Internal(err)
 			}
-			var dd DueDelivery
-			dd.Delivery = d
+			dd := DueDelivery{Delivery: d, Lease: lease}
 			if err := tx.queryRow(`SELECT url, secret FROM webhooks WHERE id = $1`, d.WebhookID).Scan(&dd.URL, &dd.Secret); err != nil {
 				return kefu.Internal(err)
 			}
@@ -308,8 +310,11 @@ func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration)
 }
 
 // RecordAttempt stores the outcome of one delivery attempt: delivered, or
-// retried at next, or dead when next is nil.
-func (s *Store) RecordAttempt(ctx context.Context, id string, status int, errText string, delivered bool, next *time.Time) error {
+// retried at next, or dead when next is nil. It only counts while the claim
+// (lease) still holds and the delivery is pending, so a node whose lease ran
+// out, or a delivery cancelled meanwhile, is not overwritten.
+func (s *Store) RecordAttempt(ctx context.Context, d DueDelivery, status int, errText string, delivered bool, next *time.Time) error {
+	id := d.ID
 	now := s.Now()
 	if len(errText) > 500 {
 		errText = errText[:500]
@@ -323,8 +328,9 @@ func (s *Store) RecordAttempt(ctx context.Context, id string, status int, errTex
 		case next == nil:
 			state = "dead"
 		}
-		_, err := tx.exec(`UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1, next_at = $3, locked_until = 0, last_status = $4, last_error = $5, delivered_at = $6 WHERE id = $1`,
-			id, state, nullUS(next), status, errText, deliveredAt)
+		_, err := tx.exec(`UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1, next_at = $3, locked_until = 0, last_status = $4, last_error = $5, delivered_at = $6
+			WHERE id = $1 AND state = 'pending' AND locked_until = $7`,
+			id, state, nullUS(next), status, errText, deliveredAt, d.Lease)
 		return kefu.InternalOrNil(err)
 	})
 }
@@ -333,7 +339,8 @@ func (s *Store) RecordAttempt(ctx context.Context, id string, status int, errTex
 // dispatcher's timer.
 func (s *Store) NextDeliveryAt(ctx context.Context) (*time.Time, error) {
 	var v sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_at) FROM webhook_deliveries WHERE state = 'pending'`).Scan(&v)
+	// A leased delivery is not due before its lease ends.
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(CASE WHEN locked_until > next_at THEN locked_until ELSE next_at END) FROM webhook_deliveries WHERE state = 'pending'`).Scan(&v)
 	if err != nil {
 		return nil, kefu.Internal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 
@@ -100,6 +101,8 @@ func NewID() string { return newID() }
 // being committed, the next one gathers, so one fsync acknowledges many
 // requests without loosening durability.
 type writer struct {
+	batches  atomic.Uint64
+	done     atomic.Uint64
 	s        *Store
 	ops      chan *writeOp
 	maxBatch int
@@ -177,6 +180,8 @@ func (w *writer) commit(batch []*writeOp) {
 			for _, op := range live {
 				evs = append(evs, op.tx.events...)
 			}
+			w.batches.Add(1)
+			w.done.Add(uint64(len(live)))
 			w.s.publish(evs)
 			return
 		}
@@ -252,6 +257,15 @@ func runOp(op *writeOp) (err error) {
 		}
 	}()
 	return op.fn(op.tx)
+}
+
+// WriteStats counts committed batches and operations since start; ops per
+// batch is the group-commit factor.
+type WriteStats struct{ Batches, Ops uint64 }
+
+// WriteStats reports the writer's counters.
+func (s *Store) WriteStats() WriteStats {
+	return WriteStats{Batches: s.writer.batches.Load(), Ops: s.writer.done.Load()}
 }
 
 // Write runs fn inside a batched transaction and returns once it is durably

@@ -40,7 +40,7 @@ func (d *Dispatcher) deliver(ctx context.Context, due store.DueDelivery) {
 			log.Warn("webhook: delivery dead after last attempt", "status", status, "err", errText)
 		}
 	}
-	if rerr := d.store.RecordAttempt(ctx, due.ID, status, errText, err == nil, next); rerr != nil {
+	if rerr := d.store.RecordAttempt(ctx, due, status, errText, err == nil, next); rerr != nil {
 		log.Error("webhook: record attempt", "err", rerr)
 	}
 }
