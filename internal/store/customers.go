@@ -167,8 +167,13 @@ func (tx *Tx) insertIdentity(tenantID string, id kefu.Identity) error {
 			var owner string
 			_ = tx.queryRow(`SELECT customer_id FROM customer_identities WHERE tenant_id = $1 AND kind = $2 AND scope = $3 AND value = $4`,
 				tenantID, string(id.Kind), identityScope(id), id.Value).Scan(&owner)
-			e := kefu.Conflict("identity_taken", string(id.Kind)+" "+id.Value+" belongs to customer "+owner)
-			e.Fields = map[string]string{"identities": "belongs to customer " + owner}
+			if owner == "" {
+				owner = "another customer" // PostgreSQL: the failed insert aborted the transaction
+			} else {
+				owner = "customer " + owner
+			}
+			e := kefu.Conflict("identity_taken", string(id.Kind)+" "+id.Value+" belongs to "+owner)
+			e.Fields = map[string]string{"identities": "belongs to " + owner}
 			return e
 		}
 		return kefu.Internal(err)

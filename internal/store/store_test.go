@@ -434,3 +434,36 @@ func TestWebhookDeliveriesQueuedWithEvents(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent first contacts from the same new customer must all land on one
+// customer, never fail: PostgreSQL runs several writers, so the losers of
+// the identity race run again and find the winner's customer.
+func TestConcurrentFirstContactsShareOneCustomer(t *testing.T) {
+	storetest.Each(t, nil, func(t *testing.T, s *store.Store) {
+		ten, _ := newTenant(t, s, "race")
+		sc := store.Whole(ten.ID)
+		for round := 0; round < 5; round++ {
+			var wg sync.WaitGroup
+			ids := make([]string, 24)
+			errs := make([]error, len(ids))
+			for i := range ids {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					tk, _, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "同时来电"},
+						Customer: store.CustomerRef{Name: "新客户", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("1360000%04d", round)}}}})
+					ids[i], errs[i] = tk.CustomerID, err
+				}(i)
+			}
+			wg.Wait()
+			for i := range ids {
+				if errs[i] != nil {
+					t.Fatalf("round %d: %v", round, errs[i])
+				}
+				if ids[i] != ids[0] {
+					t.Fatalf("round %d: two customers for one phone", round)
+				}
+			}
+		}
+	})
+}

@@ -172,6 +172,11 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 			name = ref.Identities[0].Value
 		}
 		c, err := tx.createCustomer(Whole(tenantID), a, kefu.Customer{Name: name, Tier: ref.Tier, OrgID: orgID, Identities: unknown})
+		if err != nil && isConflict(err, "identity_taken") {
+			// Another writer created this customer a moment ago (PostgreSQL
+			// runs several): run the batch again and it will be found.
+			return "", errRace
+		}
 		return c.ID, err
 	}
 	var merged sql.NullString
@@ -189,6 +194,9 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 				id.OrgID = ""
 			}
 			if err := tx.insertIdentity(tenantID, id); err != nil {
+				if isConflict(err, "identity_taken") {
+					return "", errRace
+				}
 				return "", err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -227,11 +228,24 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 	return -1, nil
 }
 
+// errRace marks an operation that lost a race with another writer (a unique
+// key taken meanwhile); the batch runs again and the operation sees the
+// winner's row.
+var errRace = kefu.Conflict("write_race", "lost a race with a concurrent write; try again")
+
+func isConflict(err error, code string) bool {
+	var e *kefu.Error
+	return errors.As(err, &e) && e.Code == code
+}
+
 // isRetryable recognises PostgreSQL deadlock and serialization failures and
 // SQLite's busy answers, which a re-run of the same batch resolves.
 func isRetryable(err error) bool {
 	if err == nil {
 		return false
+	}
+	if errors.Is(err, errRace) {
+		return true
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "SQLSTATE 40001") ||
