@@ -145,6 +145,9 @@ func Bootstrap(ctx context.Context, s *store.Store, email, password string, out 
 // Serve runs the node until ctx ends, then shuts down gracefully: in-flight
 // requests finish, queued writes commit, and the database closes.
 func Serve(ctx context.Context, c Config, n *Node) error {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
