@@ -28,16 +28,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log := newLogger(stderr)
 	cfg := server.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demoFlag, Pprof: *pprofFlag, Version: version, Logger: log, Out: stdout,
 		AdminEmail: env("admin_email", ""), AdminPassword: env("admin_password", "")}
+	if cfg.Demo {
+		if _, err := loadDemo(ctx, cfg, 2000, stdout); err != nil {
+			return err
+		}
+	}
 	s, err := server.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if cfg.Demo {
-		if err := loadDemo(ctx, s, cfg.AdminEmail, cfg.AdminPassword, stdout, true); err != nil {
-			return err
-		}
-	}
 	if err := server.Bootstrap(ctx, s, cfg.AdminEmail, cfg.AdminPassword, stdout); err != nil {
 		return err
 	}

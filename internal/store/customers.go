@@ -546,6 +546,9 @@ func (s *Store) MergeCustomers(ctx context.Context, sc Scope, a Actor, survivorI
 		if _, err := tx.exec(`UPDATE tickets SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2`, sc.TenantID, mergedID, survivorID); err != nil {
 			return kefu.Internal(err)
 		}
+		if err := tx.flushAppends(); err != nil {
+			return err
+		}
 		if _, err := tx.exec(`UPDATE contacts SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2`, sc.TenantID, mergedID, survivorID); err != nil {
 			return kefu.Internal(err)
 		}
@@ -602,6 +605,9 @@ func (s *Store) UnmergeCustomers(ctx context.Context, sc Scope, a Actor, mergeID
 		_ = json.Unmarshal([]byte(ids), &m.IdentityIDs)
 		_ = json.Unmarshal([]byte(tickets), &m.TicketIDs)
 		now := s.Now()
+		if err := tx.flushAppends(); err != nil {
+			return err
+		}
 		for _, id := range m.IdentityIDs {
 			if _, err := tx.exec(`UPDATE customer_identities SET customer_id = $3 WHERE tenant_id = $1 AND id = $2 AND customer_id = $4`, sc.TenantID, id, m.MergedID, m.SurvivorID); err != nil {
 				return kefu.Internal(err)

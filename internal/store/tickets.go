@@ -333,10 +333,8 @@ func (tx *Tx) insertMessage(tenantID string, a Actor, t *kefu.Ticket, m *kefu.Me
 		}
 	}
 	atts, _ := json.Marshal(m.Attachments)
-	if _, err := tx.exec(`INSERT INTO messages (id, tenant_id, ticket_id, kind, author_id, channel, body, attachments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		m.ID, tenantID, t.ID, string(m.Kind), m.AuthorID, string(m.Channel), m.Body, string(atts), us(now)); err != nil {
-		return kefu.Internal(err)
-	}
+	tx.insertLater("messages", "id, tenant_id, ticket_id, kind, author_id, channel, body, attachments, created_at",
+		m.ID, tenantID, t.ID, string(m.Kind), m.AuthorID, string(m.Channel), m.Body, string(atts), us(now))
 	dir := ""
 	switch m.Kind {
 	case kefu.MessageCustomer:
@@ -349,10 +347,8 @@ func (tx *Tx) insertMessage(tenantID string, a Actor, t *kefu.Ticket, m *kefu.Me
 		if dir == "out" {
 			userID = m.AuthorID
 		}
-		if _, err := tx.exec(`INSERT INTO contacts (id, tenant_id, customer_id, ticket_id, message_id, channel, direction, user_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			newID(), tenantID, t.CustomerID, t.ID, m.ID, string(m.Channel), dir, userID, us(now)); err != nil {
-			return kefu.Internal(err)
-		}
+		tx.insertLater("contacts", "id, tenant_id, customer_id, ticket_id, message_id, channel, direction, user_id, at",
+			newID(), tenantID, t.CustomerID, t.ID, m.ID, string(m.Channel), dir, userID, us(now))
 	}
 	return nil
 }
@@ -684,6 +680,9 @@ func (s *Store) UpdateTicket(ctx context.Context, sc Scope, a Actor, id string, 
 
 // reindexTicket rebuilds a ticket's search text from its fields and messages.
 func (tx *Tx) reindexTicket(t kefu.Ticket) error {
+	if err := tx.flushAppends(); err != nil {
+		return err
+	}
 	rows, err := tx.query(`SELECT body FROM messages WHERE ticket_id = $1 ORDER BY created_at, id LIMIT 50`, t.ID)
 	if err != nil {
 		return kefu.Internal(err)

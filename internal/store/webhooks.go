@@ -107,10 +107,8 @@ func (s *Store) enqueueDeliveries(tx *Tx, e kefu.Event) error {
 			payload, _ = json.Marshal(WebhookPayload{ID: e.ID, Type: e.Type, At: e.At, TenantID: e.TenantID, EntityKind: e.EntityKind,
 				EntityID: e.EntityID, TicketID: e.TicketID, Data: e.After, Previous: e.Before})
 		}
-		if _, err := tx.exec(`INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id, event_type, payload, state, next_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)`, newID(), e.TenantID, h.ID, e.ID, e.Type, string(payload), us(e.At)); err != nil {
-			return kefu.Internal(err)
-		}
+		tx.insertLater("webhook_deliveries", "id, tenant_id, webhook_id, event_id, event_type, payload, state, next_at, created_at",
+			newID(), e.TenantID, h.ID, e.ID, e.Type, string(payload), "pending", us(e.At), us(e.At))
 		tx.AfterCommit(s.kickDeliveries)
 	}
 	return nil

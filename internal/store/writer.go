@@ -18,13 +18,14 @@ import (
 // Tx is one write operation's view of a batch transaction. Operations only
 // touch the database through it, and record history with Event.
 type Tx struct {
-	s      *Store
-	sqlTx  *sql.Tx
-	ctx    context.Context
-	events []kefu.Event
-	after  []func()
-	result any
-	fts    *ftsBatch // shared by the batch's operations
+	s       *Store
+	sqlTx   *sql.Tx
+	ctx     context.Context
+	events  []kefu.Event
+	after   []func()
+	result  any
+	fts     *ftsBatch    // shared by the batch's operations
+	appends *appendBatch // shared by the batch's operations
 }
 
 // SetResult names what the operation produced. When the request carries an
@@ -70,12 +71,8 @@ func (tx *Tx) Event(tenantID string, a Actor, typ, entityKind, entityID, ticketI
 			return kefu.Internal(err)
 		}
 	}
-	if _, err := tx.exec(`INSERT INTO events (id, tenant_id, at, actor_id, actor_kind, type, entity_kind, entity_id, ticket_id, before, after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		e.ID, tenantID, us(e.At), e.ActorID, e.ActorKind, e.Type, e.EntityKind, e.EntityID, e.TicketID,
-		nullJSON(e.Before), nullJSON(e.After)); err != nil {
-		return kefu.Internal(fmt.Errorf("insert event: %w", err))
-	}
+	tx.insertLater("events", "id, tenant_id, at, actor_id, actor_kind, type, entity_kind, entity_id, ticket_id, before, after",
+		e.ID, tenantID, us(e.At), e.ActorID, e.ActorKind, e.Type, e.EntityKind, e.EntityID, e.TicketID, nullJSON(e.Before), nullJSON(e.After))
 	if err := tx.s.enqueueDeliveries(tx, e); err != nil {
 		return err
 	}
@@ -204,9 +201,9 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 	if err != nil {
 		return -1, kefu.Internal(fmt.Errorf("begin: %w", err))
 	}
-	fts := &ftsBatch{}
+	fts, appends := &ftsBatch{}, &appendBatch{}
 	for i, op := range ops {
-		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts}
+		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends}
 		err := runOp(op)
 		if err == nil {
 			err = saveIdempotent(op)
@@ -216,8 +213,13 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 			return i, err
 		}
 	}
+	last := ops[len(ops)-1].tx
+	if err := appends.flush(last); err != nil {
+		sqlTx.Rollback()
+		return -1, err
+	}
 	if len(fts.order) > 0 {
-		if err := fts.flush(ops[len(ops)-1].tx); err != nil {
+		if err := fts.flush(last); err != nil {
 			sqlTx.Rollback()
 			return -1, err
 		}
