@@ -154,7 +154,7 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer) (kefu.Customer,
 			return c, err
 		}
 	}
-	if err := tx.index("customers", c.ID, doc, false); err != nil {
+	if err := tx.index("customers", tenantID, c.ID, doc, false); err != nil {
 		return c, err
 	}
 	return c, tx.Event(tenantID, a, "customer.created", "customer", c.ID, "", nil, c)
@@ -349,12 +349,13 @@ func (s *Store) Customers(ctx context.Context, sc Scope, f CustomerFilter) ([]ke
 		args = append(args, f.OrgID)
 		where = append(where, "c.org_id = "+placeholder(len(args)))
 	}
+	from := "customers c"
 	if f.Query != "" {
-		cond, ok := s.searchCond("customers", "c", f.Query, &args)
+		src, ok := s.searchSource("customers", "c", sc.TenantID, f.Query, &args)
 		if !ok {
 			return []kefu.Customer{}, "", nil
 		}
-		where = append(where, cond)
+		from = src
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
@@ -366,7 +367,7 @@ func (s *Store) Customers(ctx context.Context, sc Scope, f CustomerFilter) ([]ke
 		where = append(where, "(c.updated_at < "+placeholder(n-1)+" OR (c.updated_at = "+placeholder(n-1)+" AND c.id < "+placeholder(n)+"))")
 	}
 	args = append(args, limit+1)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+customerCols+` FROM customers c WHERE `+strings.Join(where, " AND ")+
+	rows, err := s.db.QueryContext(ctx, `SELECT `+customerCols+` FROM `+from+` WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY c.updated_at DESC, c.id DESC LIMIT `+placeholder(len(args)), args...)
 	if err != nil {
 		return nil, "", kefu.Internal(err)
@@ -493,7 +494,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, sc Scope, a Actor, id string
 			sc.TenantID, id, c.Name, c.Tier, c.Locale, string(attrs), doc, us(now)); err != nil {
 			return kefu.Internal(err)
 		}
-		if err := tx.index("customers", id, doc, true); err != nil {
+		if err := tx.index("customers", sc.TenantID, id, doc, true); err != nil {
 			return err
 		}
 		out = c
@@ -580,7 +581,7 @@ func (tx *Tx) reindexCustomer(tenantID, id string, now interface{ UnixMicro() in
 	if _, err := tx.exec(`UPDATE customers SET search = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2`, tenantID, id, doc, now.UnixMicro()); err != nil {
 		return kefu.Internal(err)
 	}
-	return tx.index("customers", id, doc, true)
+	return tx.index("customers", tenantID, id, doc, true)
 }
 
 // UnmergeCustomers undoes a merge: the identities and tickets that moved go back.

@@ -19,12 +19,13 @@ type ftsKey struct{ table, id string }
 
 // index records the search text of a tickets or customers row. replace
 // removes the row's previous text (it may have been indexed by an earlier batch).
-func (tx *Tx) index(table, id, doc string, replace bool) error {
+func (tx *Tx) index(table, tenantID, id, doc string, replace bool) error {
 	if tx.s.dialect != SQLite {
 		return nil // PostgreSQL indexes the search column itself
 	}
 	b := tx.fts
 	k := ftsKey{table, id}
+	doc = tenantTerm(tenantID) + " " + doc
 	if _, pending := b.docs[k]; pending {
 		b.docs[k] = doc
 		return nil

@@ -38,43 +38,72 @@ func decodeCursor(c string) (int64, string, error) {
 	return 0, "", kefu.FieldError("cursor", "not a cursor this server gave out")
 }
 
-// searchCond builds the full-text condition for table (tickets or customers)
-// aliased as alias. It returns false when the query has no searchable term,
-// which matches nothing.
-func (s *Store) searchCond(table, alias, q string, args *[]any) (string, bool) {
+// searchLimit bounds the matches a search ranks: the newest this many
+// matching rows are sorted by the list's order. Without it a rare term
+// makes the planner walk the whole time-ordered index, and a common one
+// sorts hundreds of thousands of rows; large help desks cap search the same way.
+const searchLimit = 10000
+
+// tenantTerm is a search term only the tenant's own rows carry, so that a
+// SQLite FTS match (one index for all tenants) yields the tenant's rows alone.
+func tenantTerm(tenantID string) string {
+	return "tenant" + strings.ReplaceAll(tenantID, "-", "")
+}
+
+// join is the join keyword that makes the candidate subquery drive the
+// plan: SQLite's CROSS JOIN fixes the order; PostgreSQL plans by itself.
+func (s *Store) join() string {
+	if s.dialect == SQLite {
+		return " CROSS JOIN "
+	}
+	return " JOIN "
+}
+
+// searchSource returns a FROM clause of the newest matching rows of table
+// (tickets or customers), joined to the table under alias. It returns
+// false when the query has no searchable term, which matches nothing.
+func (s *Store) searchSource(table, alias, tenantID, q string, args *[]any) (string, bool) {
 	terms := search.QueryTerms(q)
 	if len(terms) == 0 {
 		return "", false
 	}
+	limit := strconv.Itoa(searchLimit)
 	if s.dialect == SQLite {
 		var b strings.Builder
-		for i, t := range terms {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(`"` + strings.ReplaceAll(t, `"`, `""`) + `"`)
+		b.WriteString(`"` + tenantTerm(tenantID) + `"`)
+		for _, t := range terms {
+			b.WriteString(` "` + strings.ReplaceAll(t, `"`, `""`) + `"`)
 			if utf8.RuneCountInString(t) == 1 {
 				b.WriteByte('*') // a lone Chinese character starts some bigram
 			}
 		}
 		*args = append(*args, b.String())
-		return alias + ".rowid IN (SELECT rowid FROM " + table + "_fts WHERE " + table + "_fts MATCH " + placeholder(len(*args)) + ")", true
+		return "(SELECT rowid AS rid FROM " + table + "_fts WHERE " + table + "_fts MATCH " + placeholder(len(*args)) +
+			" ORDER BY rowid DESC LIMIT " + limit + ") m" + s.join() + table + " " + alias + " ON " + alias + ".rowid = m.rid", true
 	}
-	var conds []string
+	conds := []string{"tenant_id = $1"}
 	var whole []string
 	for _, t := range terms {
 		if utf8.RuneCountInString(t) == 1 {
 			*args = append(*args, "%"+t+"%")
-			conds = append(conds, alias+".search LIKE "+placeholder(len(*args)))
+			conds = append(conds, "search LIKE "+placeholder(len(*args)))
 			continue
 		}
 		whole = append(whole, `"`+strings.ReplaceAll(strings.ReplaceAll(t, `\`, `\\`), `"`, `\"`)+`"`)
 	}
 	if len(whole) > 0 {
 		*args = append(*args, "{"+strings.Join(whole, ",")+"}")
-		conds = append(conds, "string_to_array("+alias+".search, ' ') @> "+placeholder(len(*args))+"::text[]")
+		conds = append(conds, "string_to_array(search, ' ') @> "+placeholder(len(*args))+"::text[]")
 	}
-	return "(" + strings.Join(conds, " AND ") + ")", true
+	return "(SELECT id AS rid FROM " + table + " WHERE " + strings.Join(conds, " AND ") + " ORDER BY id DESC LIMIT " + limit + ") m" +
+		s.join() + table + " " + alias + " ON " + alias + ".id = m.rid", true
+}
+
+// tagSource returns a FROM clause of the newest tickets carrying tag.
+func (s *Store) tagSource(tag string, args *[]any) string {
+	*args = append(*args, tag)
+	return "(SELECT ticket_id AS rid FROM ticket_tags WHERE tenant_id = $1 AND tag = " + placeholder(len(*args)) +
+		" ORDER BY ticket_id DESC LIMIT " + strconv.Itoa(searchLimit) + ") g"
 }
 
 func (s *Store) forUpdate() string {

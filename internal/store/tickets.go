@@ -275,7 +275,7 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		if err := tx.putTags(tenantID, t.ID, nil, t.Tags); err != nil {
 			return err
 		}
-		if err := tx.index("tickets", t.ID, doc, false); err != nil {
+		if err := tx.index("tickets", tenantID, t.ID, doc, false); err != nil {
 			return err
 		}
 		var m *kefu.Message
@@ -510,16 +510,20 @@ func (s *Store) Tickets(ctx context.Context, sc Scope, f TicketFilter) ([]kefu.T
 	if f.Channel != "" {
 		add("channel", f.Channel)
 	}
-	if f.Tag != "" {
-		args = append(args, f.Tag)
-		where = append(where, "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tenant_id = $1 AND tag = "+placeholder(len(args))+")")
-	}
-	if f.Query != "" {
-		cond, ok := s.searchCond("tickets", "t", f.Query, &args)
+	from := "tickets t"
+	switch {
+	case f.Query != "":
+		src, ok := s.searchSource("tickets", "t", sc.TenantID, f.Query, &args)
 		if !ok {
 			return []kefu.Ticket{}, "", nil
 		}
-		where = append(where, cond)
+		from = src
+		if f.Tag != "" {
+			args = append(args, f.Tag)
+			where = append(where, "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tenant_id = $1 AND tag = "+placeholder(len(args))+")")
+		}
+	case f.Tag != "":
+		from = s.tagSource(f.Tag, &args) + s.join() + "tickets t ON t.id = g.rid"
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
@@ -531,7 +535,7 @@ func (s *Store) Tickets(ctx context.Context, sc Scope, f TicketFilter) ([]kefu.T
 		where = append(where, "(t."+sortCol+" < "+placeholder(n-1)+" OR (t."+sortCol+" = "+placeholder(n-1)+" AND t.id < "+placeholder(n)+"))")
 	}
 	args = append(args, limit+1)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+ticketCols+` FROM tickets t WHERE `+strings.Join(where, " AND ")+
+	rows, err := s.db.QueryContext(ctx, `SELECT `+ticketCols+` FROM `+from+` WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY t.`+sortCol+` DESC, t.id DESC LIMIT `+placeholder(len(args)), args...)
 	if err != nil {
 		return nil, "", kefu.Internal(err)
@@ -701,7 +705,7 @@ func (tx *Tx) reindexTicket(t kefu.Ticket) error {
 	if _, err := tx.exec(`UPDATE tickets SET search = $2 WHERE id = $1`, t.ID, doc); err != nil {
 		return kefu.Internal(err)
 	}
-	return tx.index("tickets", t.ID, doc, true)
+	return tx.index("tickets", t.TenantID, t.ID, doc, true)
 }
 
 func (tx *Tx) checkParent(tenantID, id, parent string) error {
