@@ -206,6 +206,7 @@ func (a *API) register() {
 	a.registerTickets()
 	a.registerCustomers()
 	a.registerOrg()
+	a.registerOrgUpdates()
 	a.registerPeople()
 	a.registerPlatform()
 	a.add(&Route{Method: "GET", Path: "/api/v1/openapi.json", Tag: "meta", Summary: "This document", Public: true, Response: map[string]any{}}, func(c *call) (any, error) {

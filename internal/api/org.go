@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/store"
 )
 
 type orgIn struct {
@@ -123,5 +124,73 @@ func (a *API) registerOrg() {
 		}
 		t := kefu.CustomerTier{Code: c.r.PathValue("code"), Name: in.Name, Rank: in.Rank}
 		return t, c.a.s.PutTier(c.r.Context(), c.tenant(), c.actor(), t)
+	})
+}
+
+type orgPatchIn struct {
+	Name *string `json:"name,omitempty"`
+}
+
+type departmentPatchIn struct {
+	OrgID *string `json:"org_id,omitempty"`
+	Kind  *string `json:"kind,omitempty"`
+	Name  *string `json:"name,omitempty"`
+	Email *string `json:"email,omitempty"`
+}
+
+type vendorPatchIn struct {
+	Name    *string `json:"name,omitempty"`
+	Contact *string `json:"contact,omitempty"`
+	Active  *bool   `json:"active,omitempty"`
+}
+
+type queuePatchIn struct {
+	OrgID       *string   `json:"org_id,omitempty"`
+	Name        *string   `json:"name,omitempty"`
+	Channel     *string   `json:"channel,omitempty"`
+	Skills      *[]string `json:"skills,omitempty"`
+	InHouseOnly *bool     `json:"in_house_only,omitempty"`
+}
+
+func (a *API) registerOrgUpdates() {
+	a.add(&Route{Method: "PATCH", Path: "/api/v1/orgs/{id}", Tag: "organization", Summary: "Rename an organization node", Request: orgPatchIn{}, Response: kefu.Org{}}, func(c *call) (any, error) {
+		var in orgPatchIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		if err := c.require(kefu.PermOrgManage); err != nil {
+			return nil, err
+		}
+		return c.a.s.UpdateOrg(c.r.Context(), c.tenant(), c.actor(), c.id(), store.OrgPatch{Name: in.Name})
+	})
+	a.add(&Route{Method: "PATCH", Path: "/api/v1/departments/{id}", Tag: "organization", Summary: "Change a department", Request: departmentPatchIn{}, Response: kefu.Department{}}, func(c *call) (any, error) {
+		var in departmentPatchIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		if err := c.require(kefu.PermOrgManage); err != nil {
+			return nil, err
+		}
+		return c.a.s.UpdateDepartment(c.r.Context(), c.tenant(), c.actor(), c.id(), store.DepartmentPatch{Name: in.Name, Kind: in.Kind, Email: in.Email, OrgID: in.OrgID})
+	})
+	a.add(&Route{Method: "PATCH", Path: "/api/v1/vendors/{id}", Tag: "organization", Summary: "Change or deactivate a vendor", Request: vendorPatchIn{}, Response: kefu.Vendor{}}, func(c *call) (any, error) {
+		var in vendorPatchIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		if err := c.require(kefu.PermOrgManage); err != nil {
+			return nil, err
+		}
+		return c.a.s.UpdateVendor(c.r.Context(), c.tenant(), c.actor(), c.id(), store.VendorPatch{Name: in.Name, Contact: in.Contact, Active: in.Active})
+	})
+	a.add(&Route{Method: "PATCH", Path: "/api/v1/queues/{id}", Tag: "organization", Summary: "Change a queue", Request: queuePatchIn{}, Response: kefu.Queue{}}, func(c *call) (any, error) {
+		var in queuePatchIn
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		if err := c.require(kefu.PermOrgManage); err != nil {
+			return nil, err
+		}
+		return c.a.s.UpdateQueue(c.r.Context(), c.tenant(), c.actor(), c.id(), store.QueuePatch{Name: in.Name, Channel: in.Channel, OrgID: in.OrgID, Skills: in.Skills, InHouseOnly: in.InHouseOnly})
 	})
 }
