@@ -196,6 +196,7 @@ CREATE TABLE tickets (
 );
 CREATE UNIQUE INDEX tickets_number ON tickets(tenant_id, number);
 CREATE INDEX tickets_updated ON tickets(tenant_id, updated_at, id);
+CREATE INDEX tickets_created ON tickets(tenant_id, created_at, id);
 CREATE INDEX tickets_status ON tickets(tenant_id, status, updated_at, id);
 CREATE INDEX tickets_assignee ON tickets(tenant_id, assignee_id, updated_at, id) WHERE assignee_id IS NOT NULL;
 CREATE INDEX tickets_queue ON tickets(tenant_id, queue_id, updated_at, id);
