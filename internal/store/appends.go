@@ -7,11 +7,12 @@ import (
 )
 
 // Rows that are only ever appended and never read back inside a write
-// (events, contacts, messages, webhook deliveries) are gathered per batch
-// and written with one multi-row INSERT per table just before the commit.
-// A ticket with its first message then costs a handful of statements
-// instead of a dozen, which matters most on PostgreSQL where every
-// statement is a round trip. Same transaction, same durability.
+// (events, contacts, messages, webhook deliveries) are, on PostgreSQL,
+// gathered per batch and written with one multi-row INSERT per table just
+// before the commit: every statement there is a round trip. SQLite has no
+// round trips, and a prepared single-row INSERT beats parsing a fresh
+// multi-row one (measured: a third of the batch time), so there the row is
+// written at once. Same transaction, same durability either way.
 type appendBatch struct {
 	tables map[string]*appendTable
 	order  []string
@@ -25,7 +26,15 @@ type appendTable struct {
 
 // insertLater queues one row of table; cols must be the same for every
 // row of a table.
-func (tx *Tx) insertLater(table, cols string, vals ...any) {
+func (tx *Tx) insertLater(table, cols string, vals ...any) error {
+	if tx.s.dialect == SQLite {
+		ph := make([]string, len(vals))
+		for i := range vals {
+			ph[i] = placeholder(i + 1)
+		}
+		_, err := tx.exec("INSERT INTO "+table+" ("+cols+") VALUES ("+strings.Join(ph, ", ")+")", vals...)
+		return kefu.InternalOrNil(err)
+	}
 	b := tx.appends
 	if b.tables == nil {
 		b.tables = map[string]*appendTable{}
@@ -37,6 +46,7 @@ func (tx *Tx) insertLater(table, cols string, vals ...any) {
 		b.order = append(b.order, table)
 	}
 	t.rows = append(t.rows, vals)
+	return nil
 }
 
 // flushAppends writes the queued rows now; an operation calls it before it

@@ -333,8 +333,10 @@ func (tx *Tx) insertMessage(tenantID string, a Actor, t *kefu.Ticket, m *kefu.Me
 		}
 	}
 	atts, _ := json.Marshal(m.Attachments)
-	tx.insertLater("messages", "id, tenant_id, ticket_id, kind, author_id, channel, body, attachments, created_at",
-		m.ID, tenantID, t.ID, string(m.Kind), m.AuthorID, string(m.Channel), m.Body, string(atts), us(now))
+	if err := tx.insertLater("messages", "id, tenant_id, ticket_id, kind, author_id, channel, body, attachments, created_at",
+		m.ID, tenantID, t.ID, string(m.Kind), m.AuthorID, string(m.Channel), m.Body, string(atts), us(now)); err != nil {
+		return err
+	}
 	dir := ""
 	switch m.Kind {
 	case kefu.MessageCustomer:
@@ -347,8 +349,10 @@ func (tx *Tx) insertMessage(tenantID string, a Actor, t *kefu.Ticket, m *kefu.Me
 		if dir == "out" {
 			userID = m.AuthorID
 		}
-		tx.insertLater("contacts", "id, tenant_id, customer_id, ticket_id, message_id, channel, direction, user_id, at",
-			newID(), tenantID, t.CustomerID, t.ID, m.ID, string(m.Channel), dir, userID, us(now))
+		if err := tx.insertLater("contacts", "id, tenant_id, customer_id, ticket_id, message_id, channel, direction, user_id, at",
+			newID(), tenantID, t.CustomerID, t.ID, m.ID, string(m.Channel), dir, userID, us(now)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

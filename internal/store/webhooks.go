@@ -107,8 +107,10 @@ func (s *Store) enqueueDeliveries(tx *Tx, e kefu.Event) error {
 			payload, _ = json.Marshal(WebhookPayload{ID: e.ID, Type: e.Type, At: e.At, TenantID: e.TenantID, EntityKind: e.EntityKind,
 				EntityID: e.EntityID, TicketID: e.TicketID, Data: e.After, Previous: e.Before})
 		}
-		tx.insertLater("webhook_deliveries", "id, tenant_id, webhook_id, event_id, event_type, payload, state, next_at, created_at",
-			newID(), e.TenantID, h.ID, e.ID, e.Type, string(payload), "pending", us(e.At), us(e.At))
+		if err := tx.insertLater("webhook_deliveries", "id, tenant_id, webhook_id, event_id, event_type, payload, state, next_at, created_at",
+			newID(), e.TenantID, h.ID, e.ID, e.Type, string(payload), "pending", us(e.At), us(e.At)); err != nil {
+			return err
+		}
 		tx.AfterCommit(s.kickDeliveries)
 	}
 	return nil

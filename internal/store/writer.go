@@ -71,8 +71,10 @@ func (tx *Tx) Event(tenantID string, a Actor, typ, entityKind, entityID, ticketI
 			return kefu.Internal(err)
 		}
 	}
-	tx.insertLater("events", "id, tenant_id, at, actor_id, actor_kind, type, entity_kind, entity_id, ticket_id, before, after",
-		e.ID, tenantID, us(e.At), e.ActorID, e.ActorKind, e.Type, e.EntityKind, e.EntityID, e.TicketID, nullJSON(e.Before), nullJSON(e.After))
+	if err := tx.insertLater("events", "id, tenant_id, at, actor_id, actor_kind, type, entity_kind, entity_id, ticket_id, before, after",
+		e.ID, tenantID, us(e.At), e.ActorID, e.ActorKind, e.Type, e.EntityKind, e.EntityID, e.TicketID, nullJSON(e.Before), nullJSON(e.After)); err != nil {
+		return err
+	}
 	if err := tx.s.enqueueDeliveries(tx, e); err != nil {
 		return err
 	}
