@@ -74,3 +74,29 @@ func BenchmarkAddMessage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTokenPrincipal: an API request's token check, after the first.
+func BenchmarkTokenPrincipal(b *testing.B) {
+	s := storetest.Open(b, storetest.Backends()[0], nil)
+	ten, _, roles, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "b", Name: "b"},
+		Roles: []kefu.Role{{Name: "agent", Permissions: []kefu.Permission{kefu.PermTicketsRead}}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, err := s.CreateUser(ctx, ten.ID, store.System, kefu.User{Email: "a@b.c", Name: "a", Kind: kefu.UserAgent, Grants: []kefu.Grant{{RoleID: roles[0].ID}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hash := make([]byte, 32)
+	tk, err := s.CreateToken(ctx, ten.ID, store.System, kefu.Token{UserID: u.ID, Name: "t", SecretHash: hash})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.TokenPrincipal(ctx, tk.ID, hash); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
