@@ -159,18 +159,28 @@ func TestDeadAfterMaxAttempts(t *testing.T) {
 		// Everything is dead now: nothing is left to claim, ever.
 		// The other events' deliveries run on their own jittered schedules, and
 		// a slow run may leave them an attempt behind: let time keep passing.
-		polls := 0
+		// The other events' deliveries run on their own jittered schedules, and
+		// a slow run may leave them an attempt behind: let time pass, but only
+		// while no attempt is in flight (received but not yet recorded), so no
+		// lease expires under an attempt.
+		quiet := 0
 		eventually(t, "all deliveries dead", func() bool {
-			if polls++; polls%100 == 0 { // every half second: long enough for attempts in flight to be recorded
+			dead, attempts := true, 0
+			for _, d := range deliveries(t, s, tenantID, hookID) {
+				attempts += d.Attempts
+				dead = dead && d.State == "dead"
+			}
+			if !dead && attempts == len(rcv.requests()) {
+				quiet++
+			} else {
+				quiet = 0
+			}
+			if quiet == 10 { // quiet for 50 ms
+				quiet = 0
 				clk.Advance(15 * time.Hour)
 				disp.Kick()
 			}
-			for _, d := range deliveries(t, s, tenantID, hookID) {
-				if d.State != "dead" {
-					return false
-				}
-			}
-			return true
+			return dead
 		})
 		if next, err := s.NextDeliveryAt(ctx); err != nil || next != nil {
 			t.Fatalf("NextDeliveryAt = %v, %v; want nothing pending", next, err)
