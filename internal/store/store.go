@@ -66,8 +66,9 @@ type Store struct {
 	principals   principalCache
 	hookCache    webhookCache
 	tierCache    tierCache
-	wstmts       stmtCache // SQLite writer's prepared statements
-	rstmts       stmtCache // SQLite readers' prepared statements
+	checkpoints  *checkpointer // SQLite: background WAL checkpoints
+	wstmts       stmtCache     // SQLite writer's prepared statements
+	rstmts       stmtCache     // SQLite readers' prepared statements
 	deliveryKick atomic.Pointer[func()]
 	hooks        hooks
 	path         string // SQLite file path, for backups
@@ -140,7 +141,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// synchronous(FULL): an acknowledged commit is on disk. Group commit
 		// keeps that affordable: one fsync per batch, not per request.
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
-		s.wdb, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		s.wdb, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -166,6 +167,15 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
+	if s.dialect == SQLite {
+		cdb, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)")
+		if err != nil {
+			s.closeDBs()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		cdb.SetMaxOpenConns(1)
+		s.checkpoints = startCheckpointer(cdb)
+	}
 	s.writer = newWriter(s, o.Writers, o.MaxBatch)
 	return s, nil
 }
@@ -185,6 +195,9 @@ func (s *Store) closeDBs() {
 func (s *Store) Close() error {
 	if s.writer != nil {
 		s.writer.stop()
+	}
+	if s.checkpoints != nil {
+		s.checkpoints.close()
 	}
 	s.closeDBs()
 	return nil

@@ -1,0 +1,50 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"time"
+)
+
+// SQLite copies the WAL back into the database file in checkpoints. Left to
+// itself it does so inside a commit, every 1,000 pages, on the writer's
+// thread — copying pages and fsyncing the database file while every waiting
+// request waits too. kefu turns that off and checkpoints from its own
+// connection in the background (PASSIVE: it never blocks the writer or
+// readers), so the writer only ever appends to the WAL.
+type checkpointer struct {
+	db   *sql.DB
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+const checkpointEvery = 250 * time.Millisecond
+
+func startCheckpointer(db *sql.DB) *checkpointer {
+	c := &checkpointer{db: db, stop: make(chan struct{})}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		t := time.NewTicker(checkpointEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-t.C:
+				c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+			}
+		}
+	}()
+	return c
+}
+
+// close stops the background checkpoints and folds the whole WAL back into
+// the database file, so a stopped kefu leaves one self-contained file.
+func (c *checkpointer) close() {
+	close(c.stop)
+	c.wg.Wait()
+	c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`)
+	c.db.Close()
+}
