@@ -65,7 +65,7 @@ func cmdBenchSeed(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := server.OpenStore(ctx, server.Config{DataDir: d.data, DSN: d.db, Logger: newLogger(stderr)})
+	s, err := d.open(ctx, stderr)
 	if err != nil {
 		return err
 	}

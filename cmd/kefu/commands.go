@@ -56,7 +56,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := server.OpenStore(ctx, server.Config{DataDir: d.data, DSN: d.db, Logger: newLogger(stderr)})
+	s, err := d.open(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() != 1 {
 		return errors.New("usage: kefu backup [--data DIR] FILE")
 	}
-	s, err := server.OpenStore(ctx, server.Config{DataDir: d.data, DSN: d.db, Logger: newLogger(stderr)})
+	s, err := d.open(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := server.OpenStore(ctx, server.Config{DataDir: d.data, DSN: d.db, Logger: newLogger(stderr)})
+	s, err := d.open(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/kefu-project/kefu/internal/server"
+	"github.com/kefu-project/kefu/internal/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -119,4 +122,9 @@ func newLogger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// open opens and migrates the database the flags name.
+func (d *dbFlags) open(ctx context.Context, stderr io.Writer) (*store.Store, error) {
+	return server.OpenStore(ctx, server.Config{DataDir: d.data, DSN: d.db, Logger: newLogger(stderr)})
 }
