@@ -80,3 +80,31 @@ func future(t *time.Time, now time.Time, field string) error {
 	}
 	return nil
 }
+
+// inScope runs f with the caller's organization scope for perm.
+func inScope(perm kefu.Permission, f func(c *call, sc store.Scope) (any, error)) handler {
+	return func(c *call) (any, error) {
+		sc, err := c.scope(perm)
+		if err != nil {
+			return nil, err
+		}
+		return f(c, sc)
+	}
+}
+
+// withBody decodes the JSON body into T, then runs f with the caller's
+// organization scope for perm. Bad input is answered before any access check
+// can leak whether an id exists.
+func withBody[T any](perm kefu.Permission, f func(c *call, sc store.Scope, in T) (any, error)) handler {
+	return func(c *call) (any, error) {
+		var in T
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		sc, err := c.scope(perm)
+		if err != nil {
+			return nil, err
+		}
+		return f(c, sc, in)
+	}
+}

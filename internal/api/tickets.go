@@ -122,11 +122,7 @@ var ticketQuery = []Param{
 }
 
 func (a *API) registerTickets() {
-	a.add(&Route{Method: "GET", Path: "/api/v1/tickets", Tag: "tickets", Summary: "List and search tickets", Query: ticketQuery, Response: page[kefu.Ticket]{}}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermTicketsRead)
-		if err != nil {
-			return nil, err
-		}
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets", Tag: "tickets", Summary: "List and search tickets", Query: ticketQuery, Response: page[kefu.Ticket]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		limit, err := c.qInt("limit", 50)
 		if err != nil {
 			return nil, err
@@ -142,17 +138,9 @@ func (a *API) registerTickets() {
 		}
 		items, next, err := c.a.s.Tickets(c.r.Context(), sc, f)
 		return page[kefu.Ticket]{Items: items, NextCursor: next}, err
-	})
+	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets", Tag: "tickets", Summary: "Open a ticket with its customer and first message", Status: http.StatusCreated,
-		Request: ticketIn{}, Response: store.TicketCreated{}}, func(c *call) (any, error) {
-		var in ticketIn
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		sc, err := c.scope(kefu.PermTicketsWrite)
-		if err != nil {
-			return nil, err
-		}
+		Request: ticketIn{}, Response: store.TicketCreated{}}, withBody(kefu.PermTicketsWrite, func(c *call, sc store.Scope, in ticketIn) (any, error) {
 		if (in.AssigneeID != "" || in.QueueID != "") && !auth.Can(c.p, kefu.PermTicketsAssign) && in.AssigneeID != c.p.User.ID {
 			return nil, kefu.Forbidden("permission_denied", "assigning needs the tickets.assign permission")
 		}
@@ -167,23 +155,11 @@ func (a *API) registerTickets() {
 		}
 		t, m, err := c.a.s.CreateTicket(c.r.Context(), sc, c.actor(), n)
 		return store.TicketCreated{Ticket: t, Message: m}, err
-	})
-	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}", Tag: "tickets", Summary: "Read a ticket", Response: kefu.Ticket{}}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermTicketsRead)
-		if err != nil {
-			return nil, err
-		}
+	}))
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}", Tag: "tickets", Summary: "Read a ticket", Response: kefu.Ticket{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		return c.a.s.Ticket(c.r.Context(), sc, c.id())
-	})
-	a.add(&Route{Method: "PATCH", Path: "/api/v1/tickets/{id}", Tag: "tickets", Summary: "Change a ticket (status, priority, assignment, tags…)", Request: ticketPatchIn{}, Response: kefu.Ticket{}}, func(c *call) (any, error) {
-		var in ticketPatchIn
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		sc, err := c.scope(kefu.PermTicketsWrite)
-		if err != nil {
-			return nil, err
-		}
+	}))
+	a.add(&Route{Method: "PATCH", Path: "/api/v1/tickets/{id}", Tag: "tickets", Summary: "Change a ticket (status, priority, assignment, tags…)", Request: ticketPatchIn{}, Response: kefu.Ticket{}}, withBody(kefu.PermTicketsWrite, func(c *call, sc store.Scope, in ticketPatchIn) (any, error) {
 		if (in.AssigneeID != nil && *in.AssigneeID != c.p.User.ID) || in.QueueID != nil {
 			if err := c.require(kefu.PermTicketsAssign); err != nil {
 				return nil, err
@@ -197,122 +173,58 @@ func (a *API) registerTickets() {
 		return c.a.s.UpdateTicket(c.r.Context(), sc, c.actor(), c.id(), store.TicketPatch{Subject: in.Subject, Status: in.Status, Priority: in.Priority,
 			Category: in.Category, Tags: in.Tags, QueueID: in.QueueID, AssigneeID: in.AssigneeID, OrgID: in.OrgID, ParentID: in.ParentID,
 			ReleaseOpenCommitments: in.ReleaseOpenCommitments, ReleaseReason: in.ReleaseReason})
-	})
+	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/messages", Tag: "tickets", Summary: "A ticket's conversation, oldest first",
-		Query: []Param{{"limit", "integer", ""}, {"cursor", "string", ""}}, Response: page[kefu.Message]{}}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermTicketsRead)
-		if err != nil {
-			return nil, err
-		}
+		Query: []Param{{"limit", "integer", ""}, {"cursor", "string", ""}}, Response: page[kefu.Message]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		limit, err := c.qInt("limit", 50)
 		if err != nil {
 			return nil, err
 		}
 		items, next, err := c.a.s.Messages(c.r.Context(), sc, c.id(), false, limit, c.q("cursor"))
 		return page[kefu.Message]{Items: items, NextCursor: next}, err
-	})
+	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/messages", Tag: "tickets", Summary: "Add a message, reply or internal note", Status: http.StatusCreated,
-		Request: messageIn{}, Response: kefu.Message{}}, func(c *call) (any, error) {
-		var in messageIn
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		sc, err := c.scope(kefu.PermTicketsWrite)
-		if err != nil {
-			return nil, err
-		}
+		Request: messageIn{}, Response: kefu.Message{}}, withBody(kefu.PermTicketsWrite, func(c *call, sc store.Scope, in messageIn) (any, error) {
 		return c.a.s.AddMessage(c.r.Context(), sc, c.actor(), c.id(), in.message())
-	})
+	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/forward", Tag: "tickets", Summary: "Forward to a department, with a deadline that becomes a commitment",
-		Request: forwardIn{}, Response: store.Forwarded{}}, func(c *call) (any, error) {
-		var in forwardIn
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		sc, err := c.scope(kefu.PermTicketsForward)
-		if err != nil {
-			return nil, err
-		}
+		Request: forwardIn{}, Response: store.Forwarded{}}, withBody(kefu.PermTicketsForward, func(c *call, sc store.Scope, in forwardIn) (any, error) {
 		t, cm, err := c.a.s.Forward(c.r.Context(), sc, c.actor(), c.id(), in.DepartmentID, in.Note, in.DueAt)
 		return store.Forwarded{Ticket: t, Commitment: cm}, err
-	})
-	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/links", Tag: "tickets", Summary: "Linked tickets", Response: page[kefu.TicketLink]{}}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermTicketsRead)
-		if err != nil {
-			return nil, err
-		}
+	}))
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/links", Tag: "tickets", Summary: "Linked tickets", Response: page[kefu.TicketLink]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		l, err := c.a.s.Links(c.r.Context(), sc, c.id())
 		return list(l), err
-	})
+	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/links", Tag: "tickets", Summary: "Link two tickets (related, duplicate, repeat)", Status: http.StatusCreated,
-		Request: linkIn{}, Response: kefu.TicketLink{}}, func(c *call) (any, error) {
-		var in linkIn
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		sc, err := c.scope(kefu.PermTicketsWrite)
-		if err != nil {
-			return nil, err
-		}
+		Request: linkIn{}, Response: kefu.TicketLink{}}, withBody(kefu.PermTicketsWrite, func(c *call, sc store.Scope, in linkIn) (any, error) {
 		return c.a.s.Link(c.r.Context(), sc, c.actor(), c.id(), in.OtherID, in.Kind)
-	})
-	a.add(&Route{Method: "DELETE", Path: "/api/v1/tickets/{id}/links/{other}", Tag: "tickets", Summary: "Remove a link", Status: http.StatusNoContent}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermTicketsWrite)
-		if err != nil {
-			return nil, err
-		}
+	}))
+	a.add(&Route{Method: "DELETE", Path: "/api/v1/tickets/{id}/links/{other}", Tag: "tickets", Summary: "Remove a link", Status: http.StatusNoContent}, inScope(kefu.PermTicketsWrite, func(c *call, sc store.Scope) (any, error) {
 		return nil, c.a.s.Unlink(c.r.Context(), sc, c.actor(), c.id(), c.r.PathValue("other"))
-	})
-	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/commitments", Tag: "commitments", Summary: "A ticket's commitments, soonest due first", Response: page[kefu.Commitment]{}}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermTicketsRead)
-		if err != nil {
-			return nil, err
-		}
+	}))
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/commitments", Tag: "commitments", Summary: "A ticket's commitments, soonest due first", Response: page[kefu.Commitment]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		l, err := c.a.s.Commitments(c.r.Context(), sc, c.id())
 		return list(l), err
-	})
+	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/commitments", Tag: "commitments", Summary: "Record a promise to the customer (owner, due time)", Status: http.StatusCreated,
-		Request: commitmentIn{}, Response: kefu.Commitment{}}, func(c *call) (any, error) {
-		var in commitmentIn
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		sc, err := c.scope(kefu.PermCommitmentsWrite)
-		if err != nil {
-			return nil, err
-		}
+		Request: commitmentIn{}, Response: kefu.Commitment{}}, withBody(kefu.PermCommitmentsWrite, func(c *call, sc store.Scope, in commitmentIn) (any, error) {
 		if err := future(&in.DueAt, c.a.o.Clock.Now(), "due_at"); err != nil {
 			return nil, err
 		}
 		cm, err := c.a.s.AddCommitment(c.r.Context(), sc, c.actor(), c.id(), kefu.Commitment{Kind: in.Kind, Description: in.Description, DueAt: in.DueAt,
 			OwnerID: in.OwnerID, DepartmentID: in.DepartmentID})
 		return cm, err
-	})
-	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/commitments/{cid}/keep", Tag: "commitments", Summary: "Mark a commitment kept", Response: kefu.Commitment{}}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermCommitmentsWrite)
-		if err != nil {
-			return nil, err
-		}
+	}))
+	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/commitments/{cid}/keep", Tag: "commitments", Summary: "Mark a commitment kept", Response: kefu.Commitment{}}, inScope(kefu.PermCommitmentsWrite, func(c *call, sc store.Scope) (any, error) {
 		return c.a.s.SettleCommitment(c.r.Context(), sc, c.actor(), c.id(), c.r.PathValue("cid"), kefu.CommitKept, "")
-	})
+	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/commitments/{cid}/release", Tag: "commitments", Summary: "Release a commitment with a reason (needs authority)",
-		Request: reasonIn{}, Response: kefu.Commitment{}}, func(c *call) (any, error) {
-		var in reasonIn
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		sc, err := c.scope(kefu.PermApprovalsDecide)
-		if err != nil {
-			return nil, err
-		}
+		Request: reasonIn{}, Response: kefu.Commitment{}}, withBody(kefu.PermApprovalsDecide, func(c *call, sc store.Scope, in reasonIn) (any, error) {
 		return c.a.s.SettleCommitment(c.r.Context(), sc, c.actor(), c.id(), c.r.PathValue("cid"), kefu.CommitReleased, in.Reason)
-	})
+	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/history", Tag: "tickets", Summary: "Every change to a ticket: who, when, before and after",
-		Query: []Param{{"after_seq", "integer", ""}, {"limit", "integer", ""}}, Response: page[kefu.Event]{}}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermTicketsRead)
-		if err != nil {
-			return nil, err
-		}
+		Query: []Param{{"after_seq", "integer", ""}, {"limit", "integer", ""}}, Response: page[kefu.Event]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		if _, err := c.a.s.Ticket(c.r.Context(), sc, c.id()); err != nil {
 			return nil, err
 		}
@@ -326,39 +238,23 @@ func (a *API) registerTickets() {
 		}
 		evs, err := c.a.s.Events(c.r.Context(), c.tenant(), store.EventFilter{TicketID: c.id(), AfterSeq: after, Limit: limit})
 		return list(evs), err
-	})
-	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/actions", Tag: "approvals", Summary: "Authority actions taken or requested on a ticket", Response: page[kefu.ActionRequest]{}}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermTicketsRead)
-		if err != nil {
-			return nil, err
-		}
+	}))
+	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/actions", Tag: "approvals", Summary: "Authority actions taken or requested on a ticket", Response: page[kefu.ActionRequest]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		if _, err := c.a.s.Ticket(c.r.Context(), sc, c.id()); err != nil {
 			return nil, err
 		}
 		l, err := c.a.s.ActionRequests(c.r.Context(), sc, "", c.id(), 200)
 		return list(l), err
-	})
+	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/actions", Tag: "approvals",
 		Summary: "Take an action (refund, compensate, suspend…): within your limit it is approved at once, above it waits for someone who holds the authority",
-		Status:  http.StatusCreated, Request: actionIn{}, Response: kefu.ActionRequest{}}, func(c *call) (any, error) {
-		var in actionIn
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		sc, err := c.scope(kefu.PermActionsRequest)
-		if err != nil {
-			return nil, err
-		}
+		Status:  http.StatusCreated, Request: actionIn{}, Response: kefu.ActionRequest{}}, withBody(kefu.PermActionsRequest, func(c *call, sc store.Scope, in actionIn) (any, error) {
 		within := auth.WithinLimit(c.p, in.Action, in.Amount)
 		return c.a.s.RequestAction(c.r.Context(), sc, c.actor(), c.id(), kefu.ActionRequest{Action: in.Action, Amount: in.Amount,
 			Currency: in.Currency, Reason: in.Reason, Params: in.Params}, within)
-	})
+	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/approvals", Tag: "approvals", Summary: "Approval requests (state=pending for the inbox)",
-		Query: []Param{{"state", "string", "pending, approved or refused"}, {"limit", "integer", ""}}, Response: page[kefu.ActionRequest]{}}, func(c *call) (any, error) {
-		sc, err := c.scope(kefu.PermTicketsRead)
-		if err != nil {
-			return nil, err
-		}
+		Query: []Param{{"state", "string", "pending, approved or refused"}, {"limit", "integer", ""}}, Response: page[kefu.ActionRequest]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		st := c.q("state")
 		switch kefu.ApprovalState(st) {
 		case "", kefu.ApprovalPending, kefu.ApprovalApproved, kefu.ApprovalRefused:
@@ -371,7 +267,7 @@ func (a *API) registerTickets() {
 		}
 		l, err := c.a.s.ActionRequests(c.r.Context(), sc, st, "", limit)
 		return list(l), err
-	})
+	}))
 	decide := func(approve bool) handler {
 		return func(c *call) (any, error) {
 			var in decisionIn
