@@ -89,9 +89,25 @@ func New(o Options) *API {
 	}
 	a := &API{o: o, s: o.Store, log: o.Logger, mux: http.NewServeMux()}
 	a.register()
+	allowed := map[string][]string{}
 	for _, rt := range a.routes {
 		rt := rt
 		a.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, rt) })
+		allowed[rt.Path] = append(allowed[rt.Path], rt.Method)
+	}
+	// A known path with another method gets the one error shape, not the
+	// mux's plain-text 405.
+	for path, methods := range allowed {
+		allow := strings.Join(methods, ", ")
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			if strings.Contains(allow, m) {
+				continue
+			}
+			a.mux.HandleFunc(m+" "+path, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Allow", allow)
+				a.writeError(w, r, &kefu.Error{Kind: kefu.KindInvalid, Code: "method_not_allowed", Message: r.Method + " is not allowed here; use " + allow})
+			})
+		}
 	}
 	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, &kefu.Error{Kind: kefu.KindNotFound, Code: "not_found", Message: "no such API route: " + r.Method + " " + r.URL.Path})
@@ -324,8 +340,11 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		ke = &kefu.Error{Kind: kefu.KindInvalid, Code: "cancelled", Message: "request cancelled"}
 	}
 	status := statusOf(ke.Kind)
-	if ke.Code == "invalid_json" || ke.Code == "too_large" {
+	switch ke.Code {
+	case "invalid_json", "too_large":
 		status = http.StatusBadRequest
+	case "method_not_allowed":
+		status = http.StatusMethodNotAllowed
 	}
 	rid := r.Header.Get("X-Request-ID")
 	if status >= 500 {

@@ -116,6 +116,7 @@ func TestBadInputIsClear(t *testing.T) {
 			{"past due", "POST", "/api/v1/tickets/" + w.IDs["ticket"] + "/commitments", `{"kind":"callback","due_at":"2020-01-01T00:00:00Z"}`, 422, "invalid_input", "due_at"},
 			{"bad time", "POST", "/api/v1/tickets/" + w.IDs["ticket"] + "/commitments", `{"kind":"callback","due_at":"tomorrow"}`, 422, "invalid_input", ""},
 			{"unknown route", "GET", "/api/v1/nothing", nil, 404, "not_found", ""},
+			{"wrong method", "PUT", "/api/v1/tickets", `{}`, 405, "method_not_allowed", ""},
 			{"huge", "POST", "/api/v1/tickets", `{"subject":"` + strings.Repeat("x", 2<<20) + `"}`, 400, "too_large", ""},
 		}
 		for _, c := range cases {
