@@ -764,16 +764,68 @@ func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID stri
 	if err := validateMessage(&m); err != nil {
 		return m, err
 	}
+	// On SQLite, read the ticket through the read pool first, off the single
+	// writer; inside the write a conditional update confirms that what
+	// decides this message's effect (status, customer) has not changed
+	// meanwhile. If it has, or the status moves, the write reads the ticket
+	// itself. (On PostgreSQL, with several writers, the extra round trip
+	// costs more than it saves: measured 530 → 780+ µs per message.)
+	var pre *kefu.Ticket
+	if s.dialect == SQLite {
+		p, err := s.Ticket(ctx, sc, ticketID)
+		if err != nil {
+			return m, err
+		}
+		if p.Status == kefu.StatusClosed && m.Kind != kefu.MessageNote {
+			return m, kefu.Conflict("ticket_closed", "the ticket is closed; open a follow-up ticket")
+		}
+		pre = &p
+	}
 	var out kefu.Message
 	err := s.Write(ctx, func(tx *Tx) error {
-		t, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true)
-		if err != nil {
-			return err
+		now := s.Now()
+		var t kefu.Ticket
+		confirmed := false
+		if pre != nil && nextStatus(pre.Status, m.Kind) == pre.Status {
+			t = *pre
+			res, err := tx.exec(`UPDATE tickets SET message_count = message_count + 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = $4 AND customer_id = $5`,
+				sc.TenantID, ticketID, us(now), string(pre.Status), pre.CustomerID)
+			if err != nil {
+				return kefu.Internal(err)
+			}
+			n, _ := res.RowsAffected()
+			confirmed = n == 1
 		}
-		if t.Status == kefu.StatusClosed && m.Kind != kefu.MessageNote {
-			return kefu.Conflict("ticket_closed", "the ticket is closed; open a follow-up ticket")
+		if !confirmed {
+			var err error
+			if t, err = s.ticket(ctx, tx.sqlTx, sc, ticketID, true); err != nil {
+				return err
+			}
+			if t.Status == kefu.StatusClosed && m.Kind != kefu.MessageNote {
+				return kefu.Conflict("ticket_closed", "the ticket is closed; open a follow-up ticket")
+			}
+			status := nextStatus(t.Status, m.Kind)
+			var solved any = nullUS(t.SolvedAt)
+			if status == kefu.StatusOpen {
+				solved = nil
+			}
+			if _, err := tx.exec(`UPDATE tickets SET message_count = message_count + 1, updated_at = $3, status = $4, solved_at = $5 WHERE tenant_id = $1 AND id = $2`,
+				sc.TenantID, ticketID, us(now), string(status), solved); err != nil {
+				return kefu.Internal(err)
+			}
+			if status != t.Status {
+				before := t
+				t.Status, t.UpdatedAt = status, now
+				if status == kefu.StatusOpen {
+					t.SolvedAt = nil
+				}
+				if err := tx.Event(sc.TenantID, a, "ticket.updated", "ticket", ticketID, ticketID, before, t); err != nil {
+					return err
+				}
+			}
 		}
 		mm := m
+		var err error
 		if mm.Attachments, err = tx.resolveAttachments(sc.TenantID, m.Attachments); err != nil {
 			return err
 		}
@@ -783,40 +835,26 @@ func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID stri
 		if !kefu.ValidChannel(mm.Channel) {
 			return kefu.FieldError("channel", "unknown channel")
 		}
-		now := s.Now()
 		if err := tx.insertMessage(sc.TenantID, a, &t, &mm, now); err != nil {
 			return err
-		}
-		status := t.Status
-		switch {
-		case mm.Kind == kefu.MessageCustomer && (status == kefu.StatusPending || status == kefu.StatusSolved):
-			status = kefu.StatusOpen
-		case mm.Kind == kefu.MessageAgent && status == kefu.StatusNew:
-			status = kefu.StatusOpen
-		}
-		var solved any = nullUS(t.SolvedAt)
-		if status == kefu.StatusOpen {
-			solved = nil
-		}
-		if _, err := tx.exec(`UPDATE tickets SET message_count = message_count + 1, updated_at = $3, status = $4, solved_at = $5 WHERE tenant_id = $1 AND id = $2`,
-			sc.TenantID, ticketID, us(now), string(status), solved); err != nil {
-			return kefu.Internal(err)
-		}
-		if status != t.Status {
-			before := t
-			t.Status, t.UpdatedAt = status, now
-			if status == kefu.StatusOpen {
-				t.SolvedAt = nil
-			}
-			if err := tx.Event(sc.TenantID, a, "ticket.updated", "ticket", ticketID, ticketID, before, t); err != nil {
-				return err
-			}
 		}
 		out = mm
 		tx.SetResult(mm)
 		return tx.Event(sc.TenantID, a, "message.created", "message", mm.ID, ticketID, nil, mm)
 	})
 	return out, err
+}
+
+// nextStatus is where a message moves a ticket: a customer writing to a
+// pending or solved ticket reopens it; an agent's first reply opens a new one.
+func nextStatus(s kefu.Status, kind kefu.MessageKind) kefu.Status {
+	switch {
+	case kind == kefu.MessageCustomer && (s == kefu.StatusPending || s == kefu.StatusSolved):
+		return kefu.StatusOpen
+	case kind == kefu.MessageAgent && s == kefu.StatusNew:
+		return kefu.StatusOpen
+	}
+	return s
 }
 
 // Messages lists a ticket's messages, oldest first. Notes are left out when
