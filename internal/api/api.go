@@ -143,6 +143,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 			a.o.Observe(rt.Method+" "+rt.Path, sw.status, time.Since(start))
 		}
 	}()
+	// Every answer carries a request id; errors log it, so a user's report
+	// of a failure finds its log line.
+	if r.Header.Get("X-Request-ID") == "" {
+		r.Header.Set("X-Request-ID", store.NewID())
+	}
+	sw.Header().Set("X-Request-ID", r.Header.Get("X-Request-ID"))
 	c := &call{r: r, a: a, route: rt}
 	if !rt.Public {
 		p, err := a.authenticate(r)
@@ -153,7 +159,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 		c.p = p
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
-		if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") && rt.Path != "/api/v1/attachments" {
+		if rt.Path != "/api/v1/attachments" { // uploads stream their body to storage
 			body, err := io.ReadAll(http.MaxBytesReader(sw, r.Body, maxBody))
 			if err != nil {
 				a.writeError(sw, r, &kefu.Error{Kind: kefu.KindInvalid, Code: "too_large", Message: "request body over 1 MiB"})

@@ -136,6 +136,9 @@ func TestBadInputIsClear(t *testing.T) {
 				}
 			}
 		}
+		if r := h.do(w.Token, "POST", "/api/v1/tickets", `{`); r.Header.Get("X-Request-ID") == "" || !strings.Contains(string(r.Body), r.Header.Get("X-Request-ID")) {
+			t.Errorf("error without its request id: %s", r.Body)
+		}
 		// Nothing half-written: the bad requests left no tickets behind.
 		if n := countTickets(t, h, w.Token); n != 2 {
 			t.Fatalf("%d tickets after bad input, want 2", n)
