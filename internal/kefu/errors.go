@@ -4,7 +4,6 @@ package kefu
 
 import (
 	"errors"
-	"fmt"
 )
 
 // ErrorKind classifies an error so that the edge (HTTP, CLI) can map it to a
@@ -83,9 +82,6 @@ func KindOf(err error) ErrorKind {
 
 // IsNotFound is a convenience used by the stores and handlers.
 func IsNotFound(err error) bool { return KindOf(err) == KindNotFound }
-
-// Errorf wraps an internal error with context.
-func Errorf(format string, args ...any) error { return Internal(fmt.Errorf(format, args...)) }
 
 // InternalOrNil wraps a non-nil foreign error as internal, and passes nil.
 func InternalOrNil(err error) error {

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -88,6 +87,3 @@ func Open(t testing.TB, b Backend, clk clock.Clock) *store.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
-
-// Short reports whether PostgreSQL is among the backends, for test names.
-func HasPostgres() bool { return strings.TrimSpace(os.Getenv("KEFU_TEST_POSTGRES")) != "" }
