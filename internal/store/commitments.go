@@ -46,7 +46,7 @@ func (tx *Tx) addCommitment(tenantID string, a Actor, t *kefu.Ticket, c *kefu.Co
 
 // AddCommitment records a promise on a ticket.
 func (s *Store) AddCommitment(ctx context.Context, sc Scope, a Actor, ticketID string, c kefu.Commitment) (kefu.Commitment, error) {
-	err := s.Write(ctx, func(tx *Tx) error {
+	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		t, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false)
 		if err != nil {
 			return err
@@ -106,7 +106,7 @@ func (s *Store) SettleCommitment(ctx context.Context, sc Scope, a Actor, ticketI
 	if to == kefu.CommitReleased && strings.TrimSpace(reason) == "" {
 		return out, kefu.FieldError("reason", "required to release a commitment")
 	}
-	err := s.Write(ctx, func(tx *Tx) error {
+	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ func (s *Store) RequestAction(ctx context.Context, sc Scope, a Actor, ticketID s
 	if r.Params == nil {
 		r.Params = map[string]string{}
 	}
-	err := s.Write(ctx, func(tx *Tx) error {
+	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
 			return err
 		}

@@ -154,8 +154,11 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 		if id.Kind == kefu.IdentityExternal && id.OrgID == "" {
 			id.OrgID = orgID
 		}
+		// Merges move identities to the survivor, so an identity names a live
+		// customer; the join follows merged_into anyway, in the same statement.
 		var cid string
-		err = tx.queryRow(`SELECT customer_id FROM customer_identities WHERE tenant_id = $1 AND kind = $2 AND scope = $3 AND value = $4`,
+		err = tx.queryRow(`SELECT COALESCE(c.merged_into, c.id) FROM customer_identities i JOIN customers c ON c.id = i.customer_id
+			WHERE i.tenant_id = $1 AND i.kind = $2 AND i.scope = $3 AND i.value = $4`,
 			tenantID, string(id.Kind), identityScope(id), v).Scan(&cid)
 		switch {
 		case err == sql.ErrNoRows:
@@ -178,13 +181,6 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 			return "", errRace
 		}
 		return c.ID, err
-	}
-	var merged sql.NullString
-	if err := tx.queryRow(`SELECT merged_into FROM customers WHERE tenant_id = $1 AND id = $2`, tenantID, found).Scan(&merged); err != nil {
-		return "", kefu.Internal(err)
-	}
-	if merged.Valid {
-		found = merged.String
 	}
 	if len(unknown) > 0 {
 		now := tx.s.Now()
@@ -590,7 +586,7 @@ type TicketPatch struct {
 // UpdateTicket applies a patch, enforcing the lifecycle, and records it.
 func (s *Store) UpdateTicket(ctx context.Context, sc Scope, a Actor, id string, p TicketPatch) (kefu.Ticket, error) {
 	var out kefu.Ticket
-	err := s.Write(ctx, func(tx *Tx) error {
+	err := s.WriteAbout(ctx, id, func(tx *Tx) error {
 		before, err := s.ticket(ctx, tx.sqlTx, sc, id, true)
 		if err != nil {
 			return err
@@ -782,7 +778,7 @@ func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID stri
 		pre = &p
 	}
 	var out kefu.Message
-	err := s.Write(ctx, func(tx *Tx) error {
+	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		now := s.Now()
 		var t kefu.Ticket
 		confirmed := false
@@ -916,7 +912,7 @@ func (s *Store) Forward(ctx context.Context, sc Scope, a Actor, ticketID, depart
 	}
 	var out kefu.Ticket
 	var outC *kefu.Commitment
-	err := s.Write(ctx, func(tx *Tx) error {
+	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		before, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true)
 		if err != nil {
 			return err

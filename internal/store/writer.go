@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,7 +105,8 @@ type writer struct {
 	batches  atomic.Uint64
 	done     atomic.Uint64
 	s        *Store
-	ops      chan *writeOp
+	ops      chan *writeOp   // any writer may take these
+	keyed    []chan *writeOp // writes about one ticket go to one writer
 	maxBatch int
 	wg       sync.WaitGroup
 	once     sync.Once
@@ -120,27 +122,59 @@ type writeOp struct {
 func newWriter(s *Store, n, maxBatch int) *writer {
 	w := &writer{s: s, ops: make(chan *writeOp, 4096), maxBatch: maxBatch}
 	for i := 0; i < n; i++ {
+		w.keyed = append(w.keyed, make(chan *writeOp, 1024))
+	}
+	for i := 0; i < n; i++ {
 		w.wg.Add(1)
-		go w.loop()
+		go w.loop(w.keyed[i])
 	}
 	return w
 }
 
 func (w *writer) stop() {
-	w.once.Do(func() { close(w.ops) })
+	w.once.Do(func() {
+		close(w.ops)
+		for _, c := range w.keyed {
+			close(c)
+		}
+	})
 	w.wg.Wait()
 }
 
-func (w *writer) loop() {
+// loop gathers a batch from the shared queue and this writer's own queue
+// and commits it, until both are closed and drained.
+func (w *writer) loop(own chan *writeOp) {
 	defer w.wg.Done()
+	shared := w.ops
 	batch := make([]*writeOp, 0, w.maxBatch)
-	for op := range w.ops {
+	for shared != nil || own != nil {
+		var op *writeOp
+		var ok bool
+		select {
+		case op, ok = <-shared:
+			if !ok {
+				shared = nil
+				continue
+			}
+		case op, ok = <-own:
+			if !ok {
+				own = nil
+				continue
+			}
+		}
 		batch = append(batch[:0], op)
 	gather:
 		for len(batch) < w.maxBatch {
 			select {
-			case more, ok := <-w.ops:
+			case more, ok := <-own:
 				if !ok {
+					own = nil
+					break gather
+				}
+				batch = append(batch, more)
+			case more, ok := <-shared:
+				if !ok {
+					shared = nil
 					break gather
 				}
 				batch = append(batch, more)
@@ -291,9 +325,23 @@ func (s *Store) WriteStats() WriteStats {
 // once if another operation in its batch fails, so it must not have side
 // effects outside tx (use tx.AfterCommit).
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	return s.write(ctx, s.writer.ops, fn)
+}
+
+// WriteAbout is Write for a change to one ticket (or other row named by
+// key): all writes about the same key go to the same writer, so two
+// PostgreSQL writers never lock the same rows in opposite orders (which
+// PostgreSQL only resolves after deadlock_timeout, a second by default).
+func (s *Store) WriteAbout(ctx context.Context, key string, fn func(*Tx) error) error {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return s.write(ctx, s.writer.keyed[int(h.Sum32()%uint32(len(s.writer.keyed)))], fn)
+}
+
+func (s *Store) write(ctx context.Context, queue chan *writeOp, fn func(*Tx) error) error {
 	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
-	case s.writer.ops <- op:
+	case queue <- op:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
