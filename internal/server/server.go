@@ -168,6 +168,7 @@ func Serve(ctx context.Context, c Config, n *Node) error {
 			c.Logger.Error("webhook dispatcher stopped", "err", err)
 		}
 	}()
+	go maintain(hookCtx, n.Store, c.Logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
@@ -191,4 +192,24 @@ func Serve(ctx context.Context, c Config, n *Node) error {
 	stopHooks()
 	<-hooksDone
 	return err
+}
+
+// IdempotencyKeep is how long a saved Idempotency-Key response is replayed.
+const IdempotencyKeep = 24 * time.Hour
+
+// maintain runs the node's housekeeping until ctx ends: saved idempotent
+// responses older than a day are forgotten, hourly. Safe on every node.
+func maintain(ctx context.Context, s *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := s.PruneIdempotency(ctx, IdempotencyKeep); err != nil && ctx.Err() == nil {
+			log.Warn("prune idempotency keys", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -467,3 +467,29 @@ func TestConcurrentFirstContactsShareOneCustomer(t *testing.T) {
 		}
 	})
 }
+
+func TestIdempotencyKeysArePruned(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC))
+	storetest.Each(t, clk, func(t *testing.T, s *store.Store) {
+		ten, _ := newTenant(t, s, "idem")
+		err := s.Write(ctx, func(tx *store.Tx) error {
+			return tx.SaveIdempotent(ten.ID, "u", "k", store.Saved{RequestHash: "h", Status: 201, Body: []byte(`{}`)})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sv, _ := s.Idempotent(ctx, ten.ID, "u", "k"); sv == nil {
+			t.Fatal("not saved")
+		}
+		clk.Advance(23 * time.Hour)
+		s.PruneIdempotency(ctx, 24*time.Hour)
+		if sv, _ := s.Idempotent(ctx, ten.ID, "u", "k"); sv == nil {
+			t.Fatal("pruned too early")
+		}
+		clk.Advance(2 * time.Hour)
+		s.PruneIdempotency(ctx, 24*time.Hour)
+		if sv, _ := s.Idempotent(ctx, ten.ID, "u", "k"); sv != nil {
+			t.Fatal("not pruned after a day")
+		}
+	})
+}

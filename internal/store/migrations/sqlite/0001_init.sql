@@ -199,7 +199,7 @@ CREATE INDEX tickets_updated ON tickets(tenant_id, updated_at, id);
 CREATE INDEX tickets_created ON tickets(tenant_id, created_at, id);
 CREATE INDEX tickets_status ON tickets(tenant_id, status, updated_at, id);
 CREATE INDEX tickets_assignee ON tickets(tenant_id, assignee_id, updated_at, id) WHERE assignee_id IS NOT NULL;
-CREATE INDEX tickets_queue ON tickets(tenant_id, queue_id, updated_at, id);
+CREATE INDEX tickets_queue ON tickets(tenant_id, queue_id, updated_at, id) WHERE queue_id IS NOT NULL;
 CREATE INDEX tickets_customer ON tickets(tenant_id, customer_id, updated_at, id);
 CREATE INDEX tickets_department ON tickets(tenant_id, department_id, updated_at, id) WHERE department_id IS NOT NULL;
 CREATE INDEX tickets_parent ON tickets(parent_id) WHERE parent_id IS NOT NULL;
@@ -303,7 +303,6 @@ CREATE TABLE contacts (
   at INTEGER NOT NULL
 );
 CREATE INDEX contacts_customer ON contacts(tenant_id, customer_id, at);
-CREATE INDEX contacts_at ON contacts(tenant_id, at);
 
 CREATE TABLE webhooks (
   id TEXT PRIMARY KEY,
