@@ -118,8 +118,21 @@ func validateMessage(m *kefu.Message) error {
 }
 
 func ticketSearchDoc(t kefu.Ticket, bodies ...string) string {
-	parts := append([]string{t.Subject, t.Category, strconv.FormatInt(t.Number, 10)}, t.Tags...)
+	return withNumber(ticketText(t, bodies...), t.Number)
+}
+
+// ticketText is a ticket's search text without its number, which is only
+// known inside the write; it is built before, off the single writer.
+func ticketText(t kefu.Ticket, bodies ...string) string {
+	parts := append([]string{t.Subject, t.Category}, t.Tags...)
 	return search.Document(append(parts, bodies...)...)
+}
+
+func withNumber(doc string, n int64) string {
+	if doc == "" {
+		return strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10) + " " + doc
 }
 
 // resolveCustomer finds the customer a new ticket belongs to, following
@@ -218,6 +231,11 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		}
 		msg = &m
 	}
+	var bodies []string
+	if msg != nil {
+		bodies = append(bodies, msg.Body)
+	}
+	text := ticketText(t, bodies...)
 	var out kefu.Ticket
 	var outMsg *kefu.Message
 	err := s.Write(ctx, func(tx *Tx) error {
@@ -253,13 +271,11 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		if t.Status == kefu.StatusClosed {
 			t.SolvedAt, t.ClosedAt = &now, &now
 		}
-		bodies := []string{}
 		if msg != nil {
 			t.MessageCount = 1
-			bodies = append(bodies, msg.Body)
 		}
 		tags, _ := json.Marshal(t.Tags)
-		doc := ticketSearchDoc(t, bodies...)
+		doc := withNumber(text, t.Number)
 		if _, err := tx.exec(`INSERT INTO tickets (id, tenant_id, number, org_id, channel, subject, status, priority, category, tags, customer_id,
 			queue_id, assignee_id, department_id, parent_id, message_count, search, created_at, updated_at, solved_at, closed_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20)`,
