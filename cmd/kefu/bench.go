@@ -54,10 +54,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // cmdBenchSeed stores many tickets straight through the store (no HTTP),
 // for the list and lookup benchmarks at a million tickets.
 func cmdBenchSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench seed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d dbFlags
-	d.add(fs)
+	fs, d := dbFlagSet("bench seed", stderr)
 	slug := fs.String("tenant", "default", "tenant slug to fill")
 	n := fs.Int("tickets", 1_000_000, "how many tickets to store")
 	customers := fs.Int("customers", 200_000, "distinct customers (phones 139xxxxxxxx)")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -15,10 +14,7 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d dbFlags
-	d.add(fs)
+	fs, d := dbFlagSet("serve", stderr)
 	addr := fs.String("addr", env("addr", "127.0.0.1:8080"), "listen address [KEFU_ADDR]")
 	demoFlag := fs.Bool("demo", envBool("demo"), "load the demo data set into an empty database on first start [KEFU_DEMO]")
 	pprofFlag := fs.Bool("pprof", envBool("pprof"), "serve /debug/pprof/ for profiling [KEFU_PPROF]")
@@ -49,10 +45,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d dbFlags
-	d.add(fs)
+	fs, d := dbFlagSet("migrate", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,10 +59,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d dbFlags
-	d.add(fs)
+	fs, d := dbFlagSet("backup", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -90,10 +80,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d dbFlags
-	d.add(fs)
+	fs, d := dbFlagSet("token create", stderr)
 	email := fs.String("email", env("admin_email", ""), "the user the token acts as (default: the first administrator)")
 	name := fs.String("name", "cli", "a name to recognise the token by")
 	days := fs.Int("expires-in-days", 0, "expiry in days (0: never)")

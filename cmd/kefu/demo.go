@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -14,10 +13,7 @@ import (
 )
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var d dbFlags
-	d.add(fs)
+	fs, d := dbFlagSet("demo", stderr)
 	tickets := fs.Int("tickets", 2000, "tickets of the main demo tenant")
 	if err := fs.Parse(args); err != nil {
 		return err

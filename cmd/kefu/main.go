@@ -108,6 +108,15 @@ type dbFlags struct {
 	data, db string
 }
 
+// dbFlagSet starts the flags of a command that opens the database.
+func dbFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *dbFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	d := &dbFlags{}
+	d.add(fs)
+	return fs, d
+}
+
 func (d *dbFlags) add(fs *flag.FlagSet) {
 	fs.StringVar(&d.data, "data", env("data", "data"), "data directory (SQLite file, attachments) [KEFU_DATA]")
 	fs.StringVar(&d.db, "db", env("db", ""), "database: empty for SQLite in the data directory, or postgres://… [KEFU_DB]")

@@ -108,3 +108,12 @@ func withBody[T any](perm kefu.Permission, f func(c *call, sc store.Scope, in T)
 		return f(c, sc, in)
 	}
 }
+
+// eventPage reads the after_seq and limit parameters of a history listing.
+func (c *call) eventPage() (after int64, limit int, err error) {
+	if after, err = c.qInt64("after_seq"); err != nil {
+		return 0, 0, err
+	}
+	limit, err = c.qInt("limit", 100)
+	return after, limit, err
+}

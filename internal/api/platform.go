@@ -62,21 +62,11 @@ func (a *API) registerPlatform() {
 		if name == "" {
 			name = in.Admin.Email
 		}
-		var out store.TenantCreated
-		t, root, roles, err := c.a.s.CreateTenant(c.r.Context(), c.actor(), store.NewTenant{
+		return c.a.s.CreateTenant(c.r.Context(), c.actor(), store.NewTenant{
 			Tenant: kefu.Tenant{Slug: strings.ToLower(in.Slug), Name: in.Name, Locale: in.Locale, TimeZone: in.TimeZone}, RootOrg: in.RootOrg,
 			Tiers: auth.DefaultTiers(), Roles: auth.DefaultRoles(), AdminRole: "admin",
 			Admin: &kefu.User{Email: in.Admin.Email, Name: name, Kind: kefu.UserAdmin, PasswordHash: hash},
 		})
-		if err != nil {
-			return nil, err
-		}
-		out = store.TenantCreated{Tenant: t, Root: root, Roles: roles}
-		admin, err := c.a.s.UserByEmail(c.r.Context(), in.Admin.Email)
-		if err == nil {
-			out.Admin = &admin
-		}
-		return out, nil
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/webhooks", Tag: "webhooks", Summary: "Webhook subscriptions", Response: page[kefu.Webhook]{}}, func(c *call) (any, error) {
 		if err := c.require(kefu.PermWebhooksManage); err != nil {
@@ -129,11 +119,7 @@ func (a *API) registerPlatform() {
 		if err := c.require(kefu.PermAuditRead); err != nil {
 			return nil, err
 		}
-		after, err := c.qInt64("after_seq")
-		if err != nil {
-			return nil, err
-		}
-		limit, err := c.qInt("limit", 100)
+		after, limit, err := c.eventPage()
 		if err != nil {
 			return nil, err
 		}

@@ -228,11 +228,7 @@ func (a *API) registerTickets() {
 		if _, err := c.a.s.Ticket(c.r.Context(), sc, c.id()); err != nil {
 			return nil, err
 		}
-		after, err := c.qInt64("after_seq")
-		if err != nil {
-			return nil, err
-		}
-		limit, err := c.qInt("limit", 100)
+		after, limit, err := c.eventPage()
 		if err != nil {
 			return nil, err
 		}

@@ -656,7 +656,7 @@ func TestOptionsChecked(t *testing.T) {
 	if ts, _ := s.Tenants(ctx); len(ts) != 0 {
 		t.Fatalf("a refused load wrote %d tenants", len(ts))
 	}
-	if _, _, _, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "real", Name: "Real Co"}}); err != nil {
+	if _, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "real", Name: "Real Co"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Load(ctx, s, Options{Tickets: 10}); !errors.Is(err, ErrNotEmpty) {

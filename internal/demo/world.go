@@ -571,15 +571,15 @@ func (w *world) setClock(t time.Time) {
 func (w *world) setup(ctx context.Context, adminHash string) error {
 	w.setClock(w.setAt)
 	for _, t := range w.tenants {
-		ten, root, roles, err := w.s.CreateTenant(ctx, store.System, store.NewTenant{
+		tc, err := w.s.CreateTenant(ctx, store.System, store.NewTenant{
 			Tenant:  kefu.Tenant{Slug: t.slug, Name: t.name, Locale: t.locale, TimeZone: t.tz},
 			RootOrg: t.rootName, Tiers: auth.DefaultTiers(), Roles: auth.DefaultRoles()})
 		if err != nil {
 			return fmt.Errorf("demo: create tenant %s: %w", t.slug, err)
 		}
-		t.id, t.root.id = ten.ID, root.ID
+		t.id, t.root.id = tc.Tenant.ID, tc.Root.ID
 		t.roleIDs = map[string]string{}
-		for _, r := range roles {
+		for _, r := range tc.Roles {
 			t.roleIDs[r.Name] = r.ID
 		}
 		for _, o := range t.orgs[1:] {

@@ -126,7 +126,7 @@ func Bootstrap(ctx context.Context, s *store.Store, email, password string, out 
 	if err != nil {
 		return fmt.Errorf("KEFU_ADMIN_PASSWORD: %w", err)
 	}
-	_, _, _, err = s.CreateTenant(ctx, store.System, store.NewTenant{
+	_, err = s.CreateTenant(ctx, store.System, store.NewTenant{
 		Tenant: kefu.Tenant{Slug: "default", Name: "Default"}, RootOrg: "Default",
 		Tiers: auth.DefaultTiers(), Roles: auth.DefaultRoles(), AdminRole: "admin",
 		Admin: &kefu.User{Email: email, Name: "Administrator", Kind: kefu.UserAdmin, PlatformAdmin: true, PasswordHash: hash},

@@ -17,12 +17,12 @@ func BenchmarkCreateTicket(b *testing.B) {
 	for _, be := range storetest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {
 			s := storetest.Open(b, be, nil)
-			ten, _, _, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "b", Name: "b"},
+			tc, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "b", Name: "b"},
 				Tiers: []kefu.CustomerTier{{Code: "standard", Name: "S", Rank: 9}}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			sc := store.Whole(ten.ID)
+			sc := store.Whole(tc.Tenant.ID)
 			var n atomic.Int64
 			b.SetParallelism(16)
 			b.ResetTimer()
@@ -48,8 +48,8 @@ func BenchmarkAddMessage(b *testing.B) {
 	for _, be := range storetest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {
 			s := storetest.Open(b, be, nil)
-			ten, _, _, _ := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "b", Name: "b"}})
-			sc := store.Whole(ten.ID)
+			tc, _ := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "b", Name: "b"}})
+			sc := store.Whole(tc.Tenant.ID)
 			var ids []string
 			for i := 0; i < 256; i++ {
 				t, _, err := s.CreateTicket(ctx, sc, store.System, store.NewTicket{Ticket: kefu.Ticket{Subject: "x"},
@@ -78,17 +78,17 @@ func BenchmarkAddMessage(b *testing.B) {
 // BenchmarkTokenPrincipal: an API request's token check, after the first.
 func BenchmarkTokenPrincipal(b *testing.B) {
 	s := storetest.Open(b, storetest.Backends()[0], nil)
-	ten, _, roles, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "b", Name: "b"},
+	tc, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "b", Name: "b"},
 		Roles: []kefu.Role{{Name: "agent", Permissions: []kefu.Permission{kefu.PermTicketsRead}}}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	u, err := s.CreateUser(ctx, ten.ID, store.System, kefu.User{Email: "a@b.c", Name: "a", Kind: kefu.UserAgent, Grants: []kefu.Grant{{RoleID: roles[0].ID}}})
+	u, err := s.CreateUser(ctx, tc.Tenant.ID, store.System, kefu.User{Email: "a@b.c", Name: "a", Kind: kefu.UserAgent, Grants: []kefu.Grant{{RoleID: tc.Roles[0].ID}}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	hash := make([]byte, 32)
-	tk, err := s.CreateToken(ctx, ten.ID, store.System, kefu.Token{UserID: u.ID, Name: "t", SecretHash: hash})
+	tk, err := s.CreateToken(ctx, tc.Tenant.ID, store.System, kefu.Token{UserID: u.ID, Name: "t", SecretHash: hash})
 	if err != nil {
 		b.Fatal(err)
 	}

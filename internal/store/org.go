@@ -30,10 +30,10 @@ type TenantCreated struct {
 }
 
 // CreateTenant opens a tenant with its root org, tiers and roles in one write.
-func (s *Store) CreateTenant(ctx context.Context, a Actor, n NewTenant) (kefu.Tenant, kefu.Org, []kefu.Role, error) {
+func (s *Store) CreateTenant(ctx context.Context, a Actor, n NewTenant) (TenantCreated, error) {
 	t := n.Tenant
 	if t.Slug == "" || t.Name == "" {
-		return t, kefu.Org{}, nil, kefu.Invalid("invalid_input", "tenant needs slug and name", map[string]string{"slug": "required", "name": "required"})
+		return TenantCreated{}, kefu.Invalid("invalid_input", "tenant needs slug and name", map[string]string{"slug": "required", "name": "required"})
 	}
 	if t.Locale == "" {
 		t.Locale = "zh-Hans"
@@ -41,8 +41,7 @@ func (s *Store) CreateTenant(ctx context.Context, a Actor, n NewTenant) (kefu.Te
 	if t.TimeZone == "" {
 		t.TimeZone = "Asia/Shanghai"
 	}
-	var root kefu.Org
-	var roles []kefu.Role
+	var out TenantCreated
 	err := s.Write(ctx, func(tx *Tx) error {
 		t.ID = newID()
 		t.CreatedAt = s.Now()
@@ -57,8 +56,7 @@ func (s *Store) CreateTenant(ctx context.Context, a Actor, n NewTenant) (kefu.Te
 		if name == "" {
 			name = t.Name
 		}
-		var err error
-		root, err = tx.createOrg(t.ID, kefu.Org{Kind: kefu.OrgGroup, Name: name})
+		root, err := tx.createOrg(t.ID, kefu.Org{Kind: kefu.OrgGroup, Name: name})
 		if err != nil {
 			return err
 		}
@@ -67,7 +65,7 @@ func (s *Store) CreateTenant(ctx context.Context, a Actor, n NewTenant) (kefu.Te
 				return err
 			}
 		}
-		roles = roles[:0]
+		var roles []kefu.Role
 		for _, r := range n.Roles {
 			r, err := tx.createRole(t.ID, r)
 			if err != nil {
@@ -93,10 +91,11 @@ func (s *Store) CreateTenant(ctx context.Context, a Actor, n NewTenant) (kefu.Te
 			}
 			admin = &u
 		}
-		tx.SetResult(TenantCreated{Tenant: t, Root: root, Roles: roles, Admin: admin})
+		out = TenantCreated{Tenant: t, Root: root, Roles: roles, Admin: admin}
+		tx.SetResult(out)
 		return tx.Event(t.ID, a, "tenant.created", "tenant", t.ID, "", nil, t)
 	})
-	return t, root, roles, err
+	return out, err
 }
 
 // Tenant reads one tenant.

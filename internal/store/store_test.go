@@ -20,7 +20,7 @@ var admin = store.Actor{ID: "u-admin", Kind: "user"}
 
 func newTenant(t *testing.T, s *store.Store, slug string) (kefu.Tenant, kefu.Org) {
 	t.Helper()
-	ten, root, _, err := s.CreateTenant(ctx, store.System, store.NewTenant{
+	tc, err := s.CreateTenant(ctx, store.System, store.NewTenant{
 		Tenant: kefu.Tenant{Slug: slug, Name: "Tenant " + slug},
 		Tiers:  []kefu.CustomerTier{{Code: "ka", Name: "KA", Rank: 1}, {Code: "standard", Name: "標準", Rank: 9}},
 		Roles:  []kefu.Role{{Name: "agent", Permissions: []kefu.Permission{kefu.PermTicketsRead}}},
@@ -28,7 +28,7 @@ func newTenant(t *testing.T, s *store.Store, slug string) (kefu.Tenant, kefu.Org
 	if err != nil {
 		t.Fatalf("create tenant: %v", err)
 	}
-	return ten, root
+	return tc.Tenant, tc.Root
 }
 
 func wantKind(t *testing.T, err error, kind kefu.ErrorKind) {

@@ -69,11 +69,11 @@ func (rcv *receiver) requests() []received {
 // newTenant opens a tenant with one webhook for the given event patterns.
 func newTenant(t *testing.T, s *store.Store, slug, url string, events ...string) (tenantID, hookID string) {
 	t.Helper()
-	ten, _, _, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: slug, Name: "Tenant " + slug}})
+	tc, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: slug, Name: "Tenant " + slug}})
 	if err != nil {
 		t.Fatalf("create tenant: %v", err)
 	}
-	return ten.ID, addHook(t, s, ten.ID, url, events...)
+	return tc.Tenant.ID, addHook(t, s, tc.Tenant.ID, url, events...)
 }
 
 func addHook(t *testing.T, s *store.Store, tenantID, url string, events ...string) string {
