@@ -53,7 +53,7 @@ type queue struct {
 	active  int // items waiting, offered or held in this queue
 
 	emergency, slaWindow, slaCredit, offerTimeout, slThreshold, shortAbandon int64
-	tierCredit, prioCredit                                                  map[string]int64
+	tierCredit, prioCredit                                                   map[string]int64
 
 	stats counters
 }
