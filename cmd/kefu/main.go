@@ -1,7 +1,7 @@
 // Command kefu runs the kefu customer service center and its tools.
 //
 //	kefu serve [--addr HOST:PORT] [--data DIR] [--db DSN] [--demo]
-//	kefu migrate | demo | backup FILE | token create | bench | version
+//	kefu migrate | demo | backup FILE | token create | bench | simulate | version
 //
 // Every flag also reads a KEFU_… environment variable (KEFU_ADDR, KEFU_DATA,
 // KEFU_DB, KEFU_DEMO, KEFU_ADMIN_EMAIL, KEFU_ADMIN_PASSWORD).
@@ -49,6 +49,7 @@ usage:
   kefu token create   print a new API token for a user (--email)
   kefu bench          load a running server over HTTP and report throughput and latency
   kefu bench seed     store many tickets directly, for list and lookup benchmarks
+  kefu simulate       replay a peak (default: a Double 11 hour, 4,000 agents) against the routing engine
   kefu version        print the version
 
 Run 'kefu COMMAND -h' for a command's flags.
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: kefu token create --email USER")
 		}
 		return cmdToken(ctx, rest[1:], stdout, stderr)
+	case "simulate":
+		return cmdSimulate(rest, stdout, stderr)
 	case "bench":
 		if len(rest) > 0 && rest[0] == "seed" {
 			return cmdBenchSeed(ctx, rest[1:], stdout, stderr)
