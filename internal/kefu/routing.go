@@ -1,0 +1,75 @@
+package kefu
+
+import "time"
+
+// SkillLevel is a skill a queue requires, with the lowest level that
+// qualifies (1–10).
+type SkillLevel struct {
+	Skill    string `json:"skill"`
+	MinLevel int    `json:"min_level"`
+}
+
+// PoolShare is one pool's share of a queue's work: "in_house" or a vendor id.
+type PoolShare struct {
+	Pool   string `json:"pool"`
+	Weight int    `json:"weight"`
+}
+
+// PoolInHouse names the tenant's own agents in a split.
+const PoolInHouse = "in_house"
+
+// OverflowStep widens who may take an item once it has waited AfterSeconds.
+type OverflowStep struct {
+	Name          string   `json:"name"`
+	AfterSeconds  int      `json:"after_seconds"`
+	AddTiers      []Tier   `json:"add_tiers,omitempty"`
+	RelaxSkills   []string `json:"relax_skills,omitempty"`
+	LowerLevels   int      `json:"lower_levels,omitempty"`
+	AddPools      []string `json:"add_pools,omitempty"`
+	OfferCallback bool     `json:"offer_callback,omitempty"`
+}
+
+// QueueRouting is how a queue routes: the data behind its decisions.
+// Credits are seconds of waiting an item is given at arrival.
+type QueueRouting struct {
+	QueueID              string         `json:"queue_id"`
+	Skills               []SkillLevel   `json:"skills"`
+	Tiers                []Tier         `json:"tiers,omitempty"`
+	Split                []PoolShare    `json:"split,omitempty"`
+	Steps                []OverflowStep `json:"steps,omitempty"`
+	Selection            string         `json:"selection"` // longest_idle or least_loaded
+	TierCredit           map[string]int `json:"tier_credit_seconds,omitempty"`
+	PriorityCredit       map[string]int `json:"priority_credit_seconds,omitempty"`
+	OfferTimeoutSeconds  int            `json:"offer_timeout_seconds"`
+	ServiceLevelSeconds  int            `json:"service_level_seconds"`
+	SLARiskWindowSeconds int            `json:"sla_risk_window_seconds"`
+	SLARiskCreditSeconds int            `json:"sla_risk_credit_seconds"`
+	UpdatedAt            time.Time      `json:"updated_at"`
+}
+
+// AgentProfile is what routing knows of an agent: skills with levels,
+// capacity and wrap-up per channel, and their presence. Tier and vendor
+// come from the user.
+type AgentProfile struct {
+	UserID        string         `json:"user_id"`
+	Tier          Tier           `json:"tier,omitempty"`
+	VendorID      string         `json:"vendor_id,omitempty"`
+	Skills        map[string]int `json:"skills"`
+	Capacity      map[string]int `json:"capacity"`
+	WrapUpSeconds map[string]int `json:"wrap_up_seconds"`
+	Presence      Presence       `json:"presence"`
+}
+
+// Presence is an agent's state: available, busy, away, wrap_up, offline.
+type Presence struct {
+	State  string    `json:"state"`
+	Reason string    `json:"reason,omitempty"`
+	Since  time.Time `json:"since"`
+}
+
+// PresenceChange is one entry of the presence history.
+type PresenceChange struct {
+	State  string    `json:"state"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}

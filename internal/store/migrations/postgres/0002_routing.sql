@@ -1,0 +1,34 @@
+-- Routing: how each queue chooses work and agents, each agent's skills and
+-- capacity, and presence with its full history (occupancy and adherence
+-- read it later).
+
+CREATE TABLE routing_queues (
+  queue_id TEXT PRIMARY KEY REFERENCES queues(id),
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  config TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX routing_queues_tenant ON routing_queues(tenant_id);
+
+CREATE TABLE routing_agents (
+  user_id TEXT PRIMARY KEY REFERENCES users(id),
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  skills TEXT NOT NULL DEFAULT '{}',
+  capacity TEXT NOT NULL DEFAULT '{}',
+  wrap_up TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL DEFAULT 'offline',
+  reason TEXT NOT NULL DEFAULT '',
+  state_since BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX routing_agents_tenant ON routing_agents(tenant_id);
+
+CREATE TABLE presence_log (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  user_id TEXT NOT NULL REFERENCES users(id),
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  at BIGINT NOT NULL
+);
+CREATE INDEX presence_log_user ON presence_log(tenant_id, user_id, at);

@@ -1,0 +1,91 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kefu-project/kefu/internal/clock"
+	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/store"
+	"github.com/kefu-project/kefu/internal/store/storetest"
+)
+
+func TestRoutingPersistence(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC))
+	storetest.Each(t, clk, func(t *testing.T, s *store.Store) {
+		ten, _ := newTenant(t, s, "acme")
+		other, _ := newTenant(t, s, "other")
+		q, err := s.CreateQueue(ctx, ten.ID, admin, kefu.Queue{Name: "退款", Channel: "chat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.CreateUser(ctx, ten.ID, admin, kefu.User{Email: "a@acme.test", Name: "小李", Kind: kefu.UserAgent, Tier: kefu.TierSenior})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := kefu.QueueRouting{QueueID: q.ID, Skills: []kefu.SkillLevel{{Skill: "refunds", MinLevel: 3}},
+			Split: []kefu.PoolShare{{Pool: kefu.PoolInHouse, Weight: 70}, {Pool: "v1", Weight: 30}}, OfferTimeoutSeconds: 20}
+		if _, err := s.PutQueueRouting(ctx, ten.ID, admin, cfg); err != nil {
+			t.Fatal(err)
+		}
+		// Another tenant can neither write nor read it.
+		_, err = s.PutQueueRouting(ctx, other.ID, admin, cfg)
+		wantKind(t, err, kefu.KindNotFound)
+		if m, _ := s.QueueRoutings(ctx, other.ID); len(m) != 0 {
+			t.Fatalf("other tenant sees %v", m)
+		}
+		m, err := s.QueueRoutings(ctx, ten.ID)
+		if err != nil || m[q.ID].OfferTimeoutSeconds != 20 || len(m[q.ID].Split) != 2 {
+			t.Fatalf("routing data: %+v %v", m, err)
+		}
+
+		p, err := s.PutAgentProfile(ctx, ten.ID, admin, kefu.AgentProfile{UserID: u.ID, Skills: map[string]int{"refunds": 4},
+			Capacity: map[string]int{"chat": 5}})
+		if err != nil || p.Tier != kefu.TierSenior || p.Presence.State != "offline" || p.Capacity["chat"] != 5 {
+			t.Fatalf("profile: %+v %v", p, err)
+		}
+		_, err = s.PutAgentProfile(ctx, other.ID, admin, kefu.AgentProfile{UserID: u.ID})
+		wantKind(t, err, kefu.KindNotFound)
+
+		for _, st := range []string{"available", "away", "available"} {
+			clk.Advance(time.Minute)
+			if _, err := s.SetPresence(ctx, ten.ID, u.ID, st, map[string]string{"away": "lunch"}[st]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = s.SetPresence(ctx, other.ID, u.ID, "available", "")
+		wantKind(t, err, kefu.KindNotFound)
+		log, err := s.PresenceLog(ctx, ten.ID, u.ID, 10)
+		if err != nil || len(log) != 3 || log[1].State != "away" || log[1].Reason != "lunch" {
+			t.Fatalf("log: %+v %v", log, err)
+		}
+		ps, _ := s.AgentProfiles(ctx, ten.ID)
+		if len(ps) != 1 || ps[0].Presence.State != "available" || ps[0].Skills["refunds"] != 4 {
+			t.Fatalf("profiles after presence: %+v", ps)
+		}
+
+		sc := store.Whole(ten.ID)
+		tk, _, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "退款", QueueID: q.ID},
+			Customer: store.CustomerRef{Name: "c", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: "13800000001"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt, err := s.RoutableTickets(ctx, ten.ID)
+		if err != nil || len(rt) != 1 || rt[0].ID != tk.ID || rt[0].AssigneeID != "" {
+			t.Fatalf("routable: %+v %v", rt, err)
+		}
+		got, err := s.AssignRouted(ctx, ten.ID, store.System, tk.ID, u.ID, "", map[string]any{"why": "best skill"})
+		if err != nil || got.AssigneeID != u.ID || got.Status != kefu.StatusOpen {
+			t.Fatalf("assign: %+v %v", got, err)
+		}
+		// A second, stale assignment loses.
+		_, err = s.AssignRouted(ctx, ten.ID, store.System, tk.ID, u.ID, "", nil)
+		wantKind(t, err, kefu.KindConflict)
+		_, err = s.AssignRouted(ctx, other.ID, store.System, tk.ID, u.ID, u.ID, nil)
+		wantKind(t, err, kefu.KindNotFound)
+		evs, err := s.Events(ctx, ten.ID, store.EventFilter{TicketID: tk.ID, Limit: 10})
+		if err != nil || evs[len(evs)-1].Type != "ticket.routed" {
+			t.Fatalf("history: %+v %v", evs, err)
+		}
+	})
+}
