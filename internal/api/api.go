@@ -21,6 +21,7 @@ import (
 	"github.com/kefu-project/kefu/internal/attach"
 	"github.com/kefu-project/kefu/internal/auth"
 	"github.com/kefu-project/kefu/internal/clock"
+	"github.com/kefu-project/kefu/internal/dispatch"
 	"github.com/kefu-project/kefu/internal/i18n"
 	"github.com/kefu-project/kefu/internal/kefu"
 	"github.com/kefu-project/kefu/internal/store"
@@ -38,6 +39,9 @@ type Options struct {
 	// SessionPrincipal resolves a browser session (set by the web UI) and
 	// returns its CSRF token; nil means the API takes tokens only.
 	SessionPrincipal func(r *http.Request) (*store.Principal, string, error)
+	// Routing is the node's live routing; nil answers routing calls with
+	// routing_off.
+	Routing *dispatch.Service
 }
 
 // API serves /api/v1.
@@ -232,6 +236,10 @@ func (a *API) finish(w http.ResponseWriter, c *call, onErr func(error) bool) {
 	}
 	if out == nil {
 		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if st, ok := out.(eventStream); ok {
+		serveStream(w, c.r, st)
 		return
 	}
 	if f, ok := out.(rawFile); ok {

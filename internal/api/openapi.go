@@ -160,6 +160,8 @@ func (a *API) Document() map[string]any {
 		ok := map[string]any{"description": "success"}
 		switch {
 		case rt.Status == http.StatusNoContent:
+		case reflect.TypeOf(rt.Response) == reflect.TypeOf(eventStream{}):
+			ok["content"] = map[string]any{"text/event-stream": map[string]any{"schema": map[string]any{"type": "string"}}}
 		case reflect.TypeOf(rt.Response) == reflect.TypeOf(rawFile{}):
 			ok["content"] = map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
 		case rt.Response != nil:
@@ -208,6 +210,7 @@ func (a *API) register() {
 	a.registerOrg()
 	a.registerOrgUpdates()
 	a.registerPeople()
+	a.routingRoutes()
 	a.registerPlatform()
 	a.add(&Route{Method: "GET", Path: "/api/v1/openapi.json", Tag: "meta", Summary: "This document", Public: true, Response: map[string]any{}}, func(c *call) (any, error) {
 		return c.a.Document(), nil

@@ -191,6 +191,12 @@ func (a *API) registerOrgUpdates() {
 		if err := c.require(kefu.PermOrgManage); err != nil {
 			return nil, err
 		}
-		return c.a.s.UpdateQueue(c.r.Context(), c.tenant(), c.actor(), c.id(), store.QueuePatch{Name: in.Name, Channel: in.Channel, OrgID: in.OrgID, Skills: in.Skills, InHouseOnly: in.InHouseOnly})
+		q, err := c.a.s.UpdateQueue(c.r.Context(), c.tenant(), c.actor(), c.id(), store.QueuePatch{Name: in.Name, Channel: in.Channel, OrgID: in.OrgID, Skills: in.Skills, InHouseOnly: in.InHouseOnly})
+		if err == nil && c.a.o.Routing != nil {
+			if rerr := c.a.o.Routing.QueueChanged(c.r.Context(), c.tenant(), q.ID); rerr != nil {
+				c.a.log.Error("routing kept the queue's old definition", "queue", q.ID, "err", rerr)
+			}
+		}
+		return q, err
 	})
 }

@@ -154,6 +154,7 @@ func (a *API) registerTickets() {
 			n.Message = &m
 		}
 		t, m, err := c.a.s.CreateTicket(c.r.Context(), sc, c.actor(), n)
+		c.routed(t, err)
 		return store.TicketCreated{Ticket: t, Message: m}, err
 	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}", Tag: "tickets", Summary: "Read a ticket", Response: kefu.Ticket{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
@@ -170,9 +171,11 @@ func (a *API) registerTickets() {
 				return nil, kefu.Forbidden("permission_denied", "releasing commitments needs the authority to decide approvals")
 			}
 		}
-		return c.a.s.UpdateTicket(c.r.Context(), sc, c.actor(), c.id(), store.TicketPatch{Subject: in.Subject, Status: in.Status, Priority: in.Priority,
+		t, err := c.a.s.UpdateTicket(c.r.Context(), sc, c.actor(), c.id(), store.TicketPatch{Subject: in.Subject, Status: in.Status, Priority: in.Priority,
 			Category: in.Category, Tags: in.Tags, QueueID: in.QueueID, AssigneeID: in.AssigneeID, OrgID: in.OrgID, ParentID: in.ParentID,
 			ReleaseOpenCommitments: in.ReleaseOpenCommitments, ReleaseReason: in.ReleaseReason})
+		c.routed(t, err)
+		return t, err
 	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/messages", Tag: "tickets", Summary: "A ticket's conversation, oldest first",
 		Query: []Param{{"limit", "integer", ""}, {"cursor", "string", ""}}, Response: page[kefu.Message]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
@@ -190,6 +193,7 @@ func (a *API) registerTickets() {
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/forward", Tag: "tickets", Summary: "Forward to a department, with a deadline that becomes a commitment",
 		Request: forwardIn{}, Response: store.Forwarded{}}, withBody(kefu.PermTicketsForward, func(c *call, sc store.Scope, in forwardIn) (any, error) {
 		t, cm, err := c.a.s.Forward(c.r.Context(), sc, c.actor(), c.id(), in.DepartmentID, in.Note, in.DueAt)
+		c.routed(t, err)
 		return store.Forwarded{Ticket: t, Commitment: cm}, err
 	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/links", Tag: "tickets", Summary: "Linked tickets", Response: page[kefu.TicketLink]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {

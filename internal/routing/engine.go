@@ -1311,3 +1311,86 @@ func (e *Engine) stepUp(it *item) {
 	e.park(it)
 	e.matchItem(it, OnStep)
 }
+
+// ItemInfo is where an item stands.
+type ItemInfo struct {
+	Queue    string
+	State    string // waiting, offered, assigned
+	Agent    string // holder (assigned, or transferring from)
+	Offered  string // agent with a pending offer
+	Transfer bool
+}
+
+// Item reports an item's place, if the engine has it.
+func (e *Engine) Item(id string) (ItemInfo, bool) {
+	it := e.items[id]
+	if it == nil {
+		return ItemInfo{}, false
+	}
+	info := ItemInfo{Queue: it.q.id, State: [...]string{"waiting", "offered", "assigned"}[it.st], Transfer: it.xfer != nil}
+	if it.agent != nil {
+		info.Agent = it.agent.id
+	}
+	if it.offer != nil {
+		info.Offered = it.offer.id
+	}
+	return info, true
+}
+
+// Hold restores an item an agent already holds (after a restart, or a
+// manual assignment): it counts against their capacity, even above it.
+func (e *Engine) Hold(now time.Time, spec ItemSpec, agentID string) ([]Event, error) {
+	e.begin(now)
+	a := e.agents[agentID]
+	if a == nil {
+		return nil, kefu.NotFound("agent")
+	}
+	q := e.queues[spec.Queue]
+	if q == nil {
+		return nil, kefu.NotFound("queue")
+	}
+	if _, dup := e.items[spec.ID]; dup {
+		return nil, kefu.Conflict("item_exists", "the item is already routed")
+	}
+	e.seq++
+	it := &item{id: spec.ID, q: q, seq: e.seq, arrived: e.now, queuedAt: e.now, pos: -1, st: assigned, agent: a, answered: true,
+		emergent: spec.Emergency, tierCode: spec.CustomerTier, priority: spec.Priority,
+		inHouse: spec.InHouseOnly || spec.Emergency || q.spec.InHouseOnly}
+	e.items[it.id] = it
+	q.active++
+	a.held++
+	a.load[q.ch]++
+	e.refresh(a, q.ch)
+	return e.out, nil
+}
+
+// Remove drops an item routing no longer handles (solved, closed, moved
+// out of the queue, assigned by hand): no abandonment is counted, and an
+// agent it held or was offered to is freed.
+func (e *Engine) Remove(now time.Time, itemID string) ([]Event, error) {
+	e.begin(now)
+	it, err := e.find(itemID)
+	if err != nil {
+		return nil, err
+	}
+	if it.xfer != nil {
+		e.cancelTransfer(it)
+	}
+	var freed []*agent
+	if it.st == offered {
+		a := it.offer
+		a.dropPending(it)
+		e.release(a, it.q.ch)
+		freed = append(freed, a)
+	}
+	e.unpark(it)
+	if it.agent != nil {
+		e.release(it.agent, it.q.ch)
+		freed = append(freed, it.agent)
+	}
+	e.forget(it)
+	for _, a := range freed {
+		e.agentTake(a)
+	}
+	return e.out, nil
+}

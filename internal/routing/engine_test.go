@@ -629,3 +629,27 @@ func checkInvariants(t *testing.T, e *Engine, step int) {
 		}
 	}
 }
+
+func TestHoldAndRemove(t *testing.T) {
+	r := newRig(t)
+	r.queue(QueueSpec{ID: "q"})
+	r.agent("a", "junior", "", 1, nil)
+	r.keep(r.e.Hold(r.now, ItemSpec{ID: "old", Queue: "q"}, "a"))
+	r.avail("a")
+	same(t, "a holds one already", offers(r.add(ItemSpec{ID: "new"})))
+	if info, ok := r.e.Item("old"); !ok || info.State != "assigned" || info.Agent != "a" {
+		t.Fatalf("info %+v", info)
+	}
+	same(t, "removing the held item frees a", offers(r.keep(r.e.Remove(r.now, "old"))), "new→a")
+	r.keep(r.e.Remove(r.now, "new")) // an offered item
+	if _, ok := r.e.Item("new"); ok {
+		t.Fatal("still there")
+	}
+	st, _ := r.e.OneQueueStats(r.now, "q")
+	if st.Abandoned != 0 || st.Waiting != 0 {
+		t.Fatalf("removal is not abandonment: %+v", st)
+	}
+	if s, _ := r.e.AgentStats(r.now, "a"); s.Load["chat"] != 0 {
+		t.Fatalf("load %+v", s)
+	}
+}

@@ -25,6 +25,7 @@ type harness struct {
 	srv   *httptest.Server
 	clk   *clock.Manual
 	admin string // platform admin token
+	node  *Node
 }
 
 func newHarness(t *testing.T, b storetest.Backend) *harness {
@@ -40,7 +41,8 @@ func newHarness(t *testing.T, b storetest.Backend) *harness {
 	}
 	srv := httptest.NewServer(n.Handler)
 	t.Cleanup(srv.Close)
-	h := &harness{t: t, s: s, srv: srv, clk: clk}
+	t.Cleanup(n.Routing.Close)
+	h := &harness{t: t, s: s, srv: srv, clk: clk, node: n}
 	h.admin = h.tokenFor("root@kefu.test")
 	return h
 }

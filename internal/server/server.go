@@ -19,6 +19,7 @@ import (
 	"github.com/kefu-project/kefu/internal/attach"
 	"github.com/kefu-project/kefu/internal/auth"
 	"github.com/kefu-project/kefu/internal/clock"
+	"github.com/kefu-project/kefu/internal/dispatch"
 	"github.com/kefu-project/kefu/internal/kefu"
 	"github.com/kefu-project/kefu/internal/store"
 	"github.com/kefu-project/kefu/internal/web"
@@ -62,6 +63,7 @@ func OpenStore(ctx context.Context, c Config) (*store.Store, error) {
 type Node struct {
 	Store   *store.Store
 	Handler http.Handler
+	Routing *dispatch.Service
 	hooks   *webhook.Dispatcher
 }
 
@@ -78,8 +80,9 @@ func NewNode(c Config, s *store.Store) (*Node, error) {
 		return nil, err
 	}
 	m := newMetrics(s)
+	routes := dispatch.New(dispatch.Options{Store: s, Clock: c.Clock, Logger: c.Logger})
 	a := api.New(api.Options{Store: s, Attachments: attach.Dir{Root: filepath.Join(c.DataDir, "attachments")}, Clock: c.Clock,
-		Logger: c.Logger, Version: c.Version, SessionPrincipal: pages.Session, Observe: m.observe})
+		Logger: c.Logger, Version: c.Version, SessionPrincipal: pages.Session, Observe: m.observe, Routing: routes})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)
 	pages.Register(mux)
@@ -104,7 +107,7 @@ func NewNode(c Config, s *store.Store) (*Node, error) {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	}
 	hooks := webhook.New(webhook.Options{Store: s, Clock: c.Clock, Logger: c.Logger})
-	return &Node{Store: s, Handler: mux, hooks: hooks}, nil
+	return &Node{Store: s, Handler: mux, hooks: hooks, Routing: routes}, nil
 }
 
 // Bootstrap creates the first tenant and administrator on an empty
@@ -188,6 +191,7 @@ func Serve(ctx context.Context, c Config, n *Node) error {
 	c.Logger.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	srv.RegisterOnShutdown(n.Routing.Close) // ends event streams, which never go idle
 	err = srv.Shutdown(shutCtx)
 	stopHooks()
 	<-hooksDone

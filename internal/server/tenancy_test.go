@@ -69,6 +69,13 @@ func bodies(b world, due time.Time) map[string]any {
 		"POST /api/v1/attachments":                         "probe",
 		"POST /api/v1/merges/{id}/undo":                    nil,
 		"POST /api/v1/tickets/{id}/commitments/{cid}/keep": nil,
+		"PUT /api/v1/queues/{id}/routing": map[string]any{"skills": []map[string]any{{"skill": "probe", "min_level": 1}},
+			"split": []map[string]any{{"pool": "in_house", "weight": 1}, {"pool": b.IDs["vendor"], "weight": 1}}},
+		"PUT /api/v1/users/{id}/routing":     map[string]any{"skills": map[string]int{"probe": 1}, "capacity": map[string]int{"chat": 1}},
+		"PUT /api/v1/users/{id}/presence":    map[string]any{"state": "available"},
+		"POST /api/v1/tickets/{id}/accept":   nil,
+		"POST /api/v1/tickets/{id}/decline":  map[string]any{"reason": "probe"},
+		"POST /api/v1/tickets/{id}/transfer": map[string]any{"queue_id": b.IDs["queue"], "user_id": b.IDs["agent"], "reason": "probe"},
 	}
 }
 
@@ -103,6 +110,9 @@ func TestTenancyEveryRoute(t *testing.T) {
 							continue
 						}
 						payload = v
+					}
+					if strings.HasSuffix(p, "/stream") {
+						url += "?view=supervisor&max_seconds=1" // an event stream ends only when told
 					}
 					r := h.do(alpha.Token, method, url, payload)
 					tried++

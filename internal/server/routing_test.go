@@ -1,0 +1,241 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kefu-project/kefu/internal/store/storetest"
+)
+
+// sse reads a server-sent event stream into a channel of (event, data).
+type sseEvent struct {
+	Event string
+	Data  map[string]any
+}
+
+func (h *harness) stream(token, query string) (<-chan sseEvent, func()) {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", h.srv.URL+"/api/v1/routing/stream"+query, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		h.t.Fatalf("stream: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	ch := make(chan sseEvent, 100)
+	go func() {
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				ev.Event = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				json.Unmarshal([]byte(line[6:]), &ev.Data)
+			case line == "" && ev.Event != "":
+				ch <- ev
+				ev = sseEvent{}
+			}
+		}
+		close(ch)
+	}()
+	return ch, cancel
+}
+
+func next(t *testing.T, ch <-chan sseEvent, event string) sseEvent {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				t.Fatalf("stream ended waiting for %s", event)
+			}
+			if ev.Event == event {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("no %s event", event)
+		}
+	}
+}
+
+// TestRoutingThroughTheAPI: queue and agent setup, presence, an offer
+// pushed to the agent's stream with its explanation, accept (the ticket
+// is assigned, the decision is in its history), decline, a warm transfer
+// and a pull-back on the manual clock, the in-house-only rule, the
+// supervisor's live figures, and a restart that rebuilds the engine.
+func TestRoutingThroughTheAPI(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			h := newHarness(t, b)
+			w := h.world("acme")
+			tok := w.Token
+			id := func(r resp) string { return r.str(t, "id") }
+			user := func(email, tier, vendor string) (string, string) {
+				body := map[string]any{"email": email, "name": email, "kind": "agent", "tier": tier, "password": "agent-password-1",
+					"grants": []map[string]any{{"role_id": w.IDs["role"]}}}
+				if vendor != "" {
+					body["kind"], body["vendor_id"] = "vendor_agent", vendor
+				}
+				uid := id(h.must(201, tok, "POST", "/api/v1/users", body))
+				return uid, h.tokenFor(email)
+			}
+			q := w.IDs["queue"] // chat, skill zh
+			h.must(200, tok, "PUT", "/api/v1/queues/"+q+"/routing", map[string]any{
+				"skills": []map[string]any{{"skill": "zh", "min_level": 2}}, "offer_timeout_seconds": 30,
+				"split": []map[string]any{{"pool": "in_house", "weight": 100}}})
+			experts := id(h.must(201, tok, "POST", "/api/v1/queues", map[string]any{"name": "专家", "channel": "chat"}))
+			safety := id(h.must(201, tok, "POST", "/api/v1/queues", map[string]any{"name": "安全", "channel": "chat", "in_house_only": true}))
+			h.must(200, tok, "PUT", "/api/v1/queues/"+experts+"/routing", map[string]any{"tiers": []string{"expert"}})
+			// Bad routing data is refused, naming the problem, and nothing changes.
+			bad := h.must(422, tok, "PUT", "/api/v1/queues/"+q+"/routing", map[string]any{"steps": []map[string]any{{"after_seconds": 10}, {"after_seconds": 5}}})
+			if !strings.Contains(string(bad.Body), "steps") {
+				t.Fatalf("bad steps: %s", bad.Body)
+			}
+
+			a, aTok := user("a@acme.test", "junior", "")
+			bUser, bTok := user("b@acme.test", "junior", "")
+			x, xTok := user("x@acme.test", "expert", "")
+			v, vTok := user("v@acme.test", "junior", w.IDs["vendor"])
+			for _, u := range []string{a, bUser, x, v} {
+				h.must(200, tok, "PUT", "/api/v1/users/"+u+"/routing", map[string]any{"skills": map[string]int{"zh": 3}, "capacity": map[string]int{"chat": 2}})
+			}
+			h.must(422, tok, "PUT", "/api/v1/users/"+a+"/routing", map[string]any{"skills": map[string]int{"zh": 11}})
+			// An agent may not set someone else's presence; a supervisor may.
+			h.must(403, bTok, "PUT", "/api/v1/users/"+a+"/presence", map[string]any{"state": "available"})
+			h.must(422, aTok, "PUT", "/api/v1/users/"+a+"/presence", map[string]any{"state": "dancing"})
+
+			aStream, stopA := h.stream(aTok, "")
+			defer stopA()
+			h.must(200, aTok, "PUT", "/api/v1/users/"+a+"/presence", map[string]any{"state": "available"})
+			t1 := id(h.must(201, tok, "POST", "/api/v1/tickets", map[string]any{"subject": "退款", "channel": "chat", "queue_id": q,
+				"customer": map[string]any{"id": w.IDs["customer"]}}))
+			offer := next(t, aStream, "offer")
+			if offer.Data["ticket_id"] != t1 || !strings.Contains(offer.Data["explanation"].(string), "arrival") {
+				t.Fatalf("offer: %+v", offer.Data)
+			}
+			if l := h.must(200, aTok, "GET", "/api/v1/routing/offers", nil).json(t)["items"].([]any); len(l) != 1 {
+				t.Fatalf("offers: %v", l)
+			}
+			h.must(409, bTok, "POST", "/api/v1/tickets/"+t1+"/accept", nil) // not offered to b
+			tk := h.must(200, aTok, "POST", "/api/v1/tickets/"+t1+"/accept", nil).json(t)
+			if tk["assignee_id"] != a || tk["status"] != "open" {
+				t.Fatalf("accepted: %v", tk)
+			}
+			hist := h.must(200, tok, "GET", "/api/v1/tickets/"+t1+"/history", nil)
+			if !strings.Contains(string(hist.Body), "ticket.routed") || !strings.Contains(string(hist.Body), "explanation") {
+				t.Fatalf("history lacks the decision: %s", hist.Body)
+			}
+
+			// Decline: the next ticket goes to a, who declines; b gets it.
+			t2 := id(h.must(201, tok, "POST", "/api/v1/tickets", map[string]any{"subject": "二", "channel": "chat", "queue_id": q,
+				"customer": map[string]any{"id": w.IDs["customer"]}}))
+			next(t, aStream, "offer")
+			h.must(422, aTok, "POST", "/api/v1/tickets/"+t2+"/decline", map[string]any{})
+			h.must(200, bTok, "PUT", "/api/v1/users/"+bUser+"/presence", map[string]any{"state": "available"})
+			h.must(204, aTok, "POST", "/api/v1/tickets/"+t2+"/decline", map[string]any{"reason": "不是我的语言"})
+			h.must(200, bTok, "POST", "/api/v1/tickets/"+t2+"/accept", nil)
+
+			// Warm transfer of t1 to experts: nobody there, pulled back after the timeout.
+			h.must(403, bTok, "POST", "/api/v1/tickets/"+t1+"/transfer", map[string]any{"queue_id": experts, "reason": "x"})
+			h.must(204, aTok, "POST", "/api/v1/tickets/"+t1+"/transfer", map[string]any{"queue_id": experts, "reason": "退款超过我的额度", "timeout_seconds": 60})
+			h.clk.Advance(61 * time.Second)
+			h.node.Routing.Advance()
+			next(t, aStream, "transfer_pulled_back")
+			// Again, with the expert online: the expert takes it, a is freed.
+			h.must(204, aTok, "POST", "/api/v1/tickets/"+t1+"/transfer", map[string]any{"queue_id": experts, "reason": "退款超过我的额度"})
+			h.must(200, xTok, "PUT", "/api/v1/users/"+x+"/presence", map[string]any{"state": "available"})
+			tk = h.must(200, xTok, "POST", "/api/v1/tickets/"+t1+"/accept", nil).json(t)
+			if tk["assignee_id"] != x {
+				t.Fatalf("after transfer: %v", tk)
+			}
+
+			// The vendor agent never receives in-house-only work, even when
+			// alone online.
+			for _, u := range []struct{ id, tok string }{{a, aTok}, {bUser, bTok}, {x, xTok}} {
+				h.must(200, u.tok, "PUT", "/api/v1/users/"+u.id+"/presence", map[string]any{"state": "away", "reason": "lunch"})
+			}
+			h.must(200, vTok, "PUT", "/api/v1/users/"+v+"/presence", map[string]any{"state": "available"})
+			sos := id(h.must(201, tok, "POST", "/api/v1/tickets", map[string]any{"subject": "救命", "channel": "chat", "queue_id": safety,
+				"priority": "emergency", "customer": map[string]any{"id": w.IDs["customer"]}}))
+			if l := h.must(200, vTok, "GET", "/api/v1/routing/offers", nil).json(t)["items"].([]any); len(l) != 0 {
+				t.Fatalf("vendor got in-house work: %v", l)
+			}
+			live := h.must(200, tok, "GET", "/api/v1/routing/live", nil).json(t)
+			var waiting float64
+			for _, qs := range live["queues"].([]any) {
+				m := qs.(map[string]any)
+				if m["queue"] == safety {
+					waiting = m["waiting"].(float64)
+				}
+			}
+			if waiting != 1 {
+				t.Fatalf("live figures: %v", live)
+			}
+			h.must(403, aTok, "GET", "/api/v1/routing/live", nil)
+
+			// Supervisor stream: the current figures first, then events.
+			sup, stopSup := h.stream(tok, "?view=supervisor")
+			defer stopSup()
+			if f := next(t, sup, "figures"); f.Data["queues"] == nil {
+				t.Fatalf("figures: %v", f)
+			}
+			h.must(200, aTok, "PUT", "/api/v1/users/"+a+"/presence", map[string]any{"state": "available"})
+			next(t, sup, "routing")
+			if tk := h.must(200, tok, "GET", "/api/v1/tickets/"+sos, nil).json(t); tk["assignee_id"] != nil && tk["assignee_id"] != "" {
+				t.Fatalf("sos assigned before accept: %v", tk)
+			}
+			if l := h.must(200, aTok, "GET", "/api/v1/routing/offers", nil).json(t)["items"].([]any); len(l) != 1 {
+				t.Fatalf("a back online gets the emergency: %v", l)
+			}
+			if log := h.must(200, aTok, "GET", "/api/v1/users/"+a+"/presence-log", nil).json(t)["items"].([]any); len(log) < 3 {
+				t.Fatalf("presence log: %v", log)
+			}
+
+			// Solving a held ticket frees its agent's capacity.
+			h.must(200, xTok, "PATCH", "/api/v1/tickets/"+t1, map[string]any{"status": "solved"})
+			if f, _ := h.node.Routing.Figures(context.Background(), w.IDs["tenant"]); true {
+				for _, ag := range f.Agents {
+					if ag.Agent == x && ag.Load["chat"] != 0 {
+						t.Fatalf("x still loaded: %+v", ag)
+					}
+				}
+			}
+
+			// A new node over the same store rebuilds: the emergency still
+			// waits for a, and b still holds t2.
+			n2, err := NewNode(Config{DataDir: t.TempDir(), Clock: h.clk, Version: "test"}, h.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n2.Routing.Close()
+			f, err := n2.Routing.Figures(context.Background(), w.IDs["tenant"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ag := range f.Agents {
+				if ag.Agent == bUser && ag.Load["chat"] != 1 {
+					t.Fatalf("after restart b's load: %+v", ag)
+				}
+				if ag.Agent == a && (ag.State != "available" || ag.Load["chat"] != 1) {
+					t.Fatalf("after restart a: %+v", ag) // the emergency, offered again
+				}
+			}
+			if o, _ := n2.Routing.Offers(context.Background(), w.IDs["tenant"], a); len(o) != 1 || o[0].TicketID != sos {
+				t.Fatalf("after restart a's offers: %+v", o)
+			}
+		})
+	}
+}
