@@ -103,3 +103,37 @@ func cmdBenchSeed(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	return nil
 }
+
+// cmdBenchRoute measures create → offer over HTTP on a running server.
+func cmdBenchRoute(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench route", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := bench.RouteOptions{}
+	fs.StringVar(&o.BaseURL, "url", env("url", "http://127.0.0.1:8080"), "the kefu server to load (loopback only)")
+	fs.StringVar(&o.Token, "token", env("token", ""), "an administrator's API token [KEFU_TOKEN]")
+	fs.IntVar(&o.Rate, "rate", 1000, "tickets created per second (open loop)")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to create tickets")
+	fs.IntVar(&o.Agents, "agents", 50, "agents to set up, each with an event stream open")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.Token == "" {
+		return errors.New("--token is required (create one with 'kefu token create')")
+	}
+	progress := stdout
+	if *asJSON {
+		progress = stderr
+	}
+	fmt.Fprintf(progress, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	res, err := bench.RunRoute(ctx, o, progress)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return nil
+}

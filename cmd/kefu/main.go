@@ -49,6 +49,7 @@ usage:
   kefu token create   print a new API token for a user (--email)
   kefu bench          load a running server over HTTP and report throughput and latency
   kefu bench seed     store many tickets directly, for list and lookup benchmarks
+  kefu bench route    create tickets at a fixed rate and time each one until its offer reaches an agent
   kefu simulate       replay a peak (default: a Double 11 hour, 4,000 agents) against the routing engine
   kefu version        print the version
 
@@ -80,6 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "bench":
 		if len(rest) > 0 && rest[0] == "seed" {
 			return cmdBenchSeed(ctx, rest[1:], stdout, stderr)
+		}
+		if len(rest) > 0 && rest[0] == "route" {
+			return cmdBenchRoute(ctx, rest[1:], stdout, stderr)
 		}
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-v":
