@@ -18,12 +18,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", env("addr", "127.0.0.1:8080"), "listen address [KEFU_ADDR]")
 	demoFlag := fs.Bool("demo", envBool("demo"), "load the demo data set into an empty database on first start [KEFU_DEMO]")
 	pprofFlag := fs.Bool("pprof", envBool("pprof"), "serve /debug/pprof/ for profiling [KEFU_PPROF]")
+	natsURL := fs.String("nats", env("nats", ""), "NATS server (nats://host:4222) joining this node to others on the same PostgreSQL [KEFU_NATS]")
+	node := fs.String("node", env("node", ""), "this node's name in leases and logs (default: a fresh id) [KEFU_NODE]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *natsURL != "" && d.db == "" {
+		return errors.New("--nats joins nodes that share a PostgreSQL database: give --db postgres://… too")
+	}
 	log := newLogger(stderr)
 	cfg := server.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demoFlag, Pprof: *pprofFlag, Version: version, Logger: log, Out: stdout,
-		AdminEmail: env("admin_email", ""), AdminPassword: env("admin_password", "")}
+		AdminEmail: env("admin_email", ""), AdminPassword: env("admin_password", ""), NATS: *natsURL, Node: *node}
 	if cfg.Demo {
 		if _, err := loadDemo(ctx, cfg, 2000, stdout); err != nil {
 			return err

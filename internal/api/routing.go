@@ -181,11 +181,9 @@ func (a *API) routingRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		actor := c.actor()
-		if auth.Can(c.p, kefu.PermTicketsAssign) {
-			actor.Kind = "supervisor" // a supervisor may move anyone's work
-		}
-		return nil, r.Transfer(c.r.Context(), c.tenant(), actor, c.id(), dispatch.TransferTarget{QueueID: in.QueueID, AgentID: in.UserID},
+		// A supervisor may move anyone's work; an agent only their own.
+		return nil, r.Transfer(c.r.Context(), c.tenant(), c.actor(), auth.Can(c.p, kefu.PermTicketsAssign), c.id(),
+			dispatch.TransferTarget{QueueID: in.QueueID, AgentID: in.UserID},
 			in.Reason, time.Duration(in.TimeoutSeconds)*time.Second)
 	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/routing/live", Tag: "routing", Summary: "Live queues (waiting, longest wait, agents by state, service level today) and agents (state, load, time in state)",

@@ -1,12 +1,20 @@
-// Package dispatch runs routing live on a node: one routing engine per
-// tenant, built from the store at first use and kept in step with tickets,
-// queues, agents and presence. Offers are pushed to agents and live queue
-// figures to supervisors as events; accepted offers are committed to the
-// ticket with a conditional write and the decision that led to them.
+// Package dispatch runs routing live: one routing engine per tenant, built
+// from the store at first use and kept in step with tickets, queues,
+// agents and presence. Offers are pushed to agents and live queue figures
+// to supervisors as events; accepted offers are committed to the ticket
+// with a conditional write and the decision that led to them.
+//
+// On several nodes, one node owns a tenant's routing at a time, by a lease
+// in the database; the others forward routing operations to it over the
+// bus (NATS) and receive its events from the bus. When the owner dies its
+// lease expires and another node takes over within seconds, rebuilding the
+// engine from the store: nothing waiting is lost, and offers not yet
+// accepted are made again.
 package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -22,6 +30,13 @@ type Options struct {
 	Store  *store.Store
 	Clock  clock.Clock
 	Logger *slog.Logger
+	// Bus connects the nodes; nil runs routing in this process only.
+	Bus Bus
+	// Node names this node in leases (default: a fresh id).
+	Node string
+	// LeaseTTL is how long an owner's lease lasts unrenewed (default 3s):
+	// the longest a tenant's routing pauses when its owner dies.
+	LeaseTTL time.Duration
 }
 
 // Service is the node's live routing.
@@ -30,7 +45,8 @@ type Service struct {
 	s     *store.Store
 	log   *slog.Logger
 	mu    sync.Mutex
-	desks map[string]*desk
+	desks map[string]*desk // tenants this node routes
+	subs  map[string]*tenantSubs
 	jobs  chan func(context.Context)
 	stop  chan struct{}
 	done  sync.WaitGroup
@@ -52,13 +68,7 @@ type Message struct {
 	Data  any
 }
 
-type subscriber struct {
-	ch         chan Message
-	agent      string // offers and state for this agent
-	supervisor bool   // queue and agent figures
-}
-
-// desk is one tenant's live routing.
+// desk is one tenant's live routing on its owning node.
 type desk struct {
 	svc    *Service
 	tenant string
@@ -66,8 +76,11 @@ type desk struct {
 	e      *routing.Engine
 	offers map[string]Offer
 	timer  *time.Timer
-	subs   map[*subscriber]struct{}
 	dirty  bool
+	closed bool
+	// Several nodes: the lease and the request handler.
+	until      time.Time
+	stopHandle func()
 }
 
 // New starts the service; Close stops it.
@@ -78,15 +91,32 @@ func New(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{o: o, s: o.Store, log: o.Logger, desks: map[string]*desk{},
+	if o.Node == "" {
+		o.Node = store.NewID()
+	}
+	if o.LeaseTTL == 0 {
+		o.LeaseTTL = 3 * time.Second
+	}
+	s := &Service{o: o, s: o.Store, log: o.Logger, desks: map[string]*desk{}, subs: map[string]*tenantSubs{},
 		jobs: make(chan func(context.Context), 4096), stop: make(chan struct{})}
 	s.done.Add(2)
 	go s.worker()
 	go s.pusher()
+	if o.Bus != nil {
+		s.done.Add(1)
+		go s.keepLeases()
+	}
 	return s
 }
 
-// Close stops the timers and waits for queued history writes.
+// Node is this node's name in leases.
+func (s *Service) Node() string { return s.o.Node }
+
+// Done is closed when the service stops; event streams end then.
+func (s *Service) Done() <-chan struct{} { return s.stop }
+
+// Close stops routing on this node, gives its leases up so another node
+// takes over at once, and waits for queued history writes.
 func (s *Service) Close() {
 	s.mu.Lock()
 	select {
@@ -96,19 +126,37 @@ func (s *Service) Close() {
 	default:
 	}
 	close(s.stop)
+	desks := make([]*desk, 0, len(s.desks))
 	for _, d := range s.desks {
-		d.mu.Lock()
-		if d.timer != nil {
-			d.timer.Stop()
-		}
-		d.mu.Unlock()
+		desks = append(desks, d)
 	}
+	s.desks = map[string]*desk{}
 	s.mu.Unlock()
+	for _, d := range desks {
+		d.close()
+		if s.o.Bus != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			s.s.ReleaseLease(ctx, leaseName(d.tenant), s.o.Node)
+			cancel()
+		}
+	}
 	s.done.Wait()
+	if c, ok := s.o.Bus.(interface{ Close() }); ok {
+		c.Close()
+	}
 }
 
-// Done is closed when the service stops; event streams end then.
-func (s *Service) Done() <-chan struct{} { return s.stop }
+func (d *desk) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	if d.stopHandle != nil {
+		d.stopHandle()
+	}
+}
 
 // worker writes what routing did on its own (timeouts, pull-backs, wrap-up
 // ends) to the store in order, off the routing lock.
@@ -149,17 +197,11 @@ func (s *Service) pusher() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			s.mu.Lock()
-			desks := make([]*desk, 0, len(s.desks))
-			for _, d := range s.desks {
-				desks = append(desks, d)
-			}
-			s.mu.Unlock()
-			for _, d := range desks {
+			for _, d := range s.ownedDesks() {
 				d.mu.Lock()
-				if d.dirty {
+				if d.dirty && !d.closed {
 					d.dirty = false
-					d.pushFigures()
+					d.emit(envelope{Supervisor: true, Event: "figures"}, d.figures(s.now()))
 				}
 				d.mu.Unlock()
 			}
@@ -167,28 +209,21 @@ func (s *Service) pusher() {
 	}
 }
 
-// desk returns the tenant's routing, building it from the store at first use.
-func (s *Service) desk(ctx context.Context, tenant string) (*desk, error) {
-	s.mu.Lock()
-	d := s.desks[tenant]
-	s.mu.Unlock()
-	if d != nil {
-		return d, nil
-	}
-	d = &desk{svc: s, tenant: tenant, e: routing.New(routing.Options{}), offers: map[string]Offer{}, subs: map[*subscriber]struct{}{}}
-	if err := d.load(ctx); err != nil {
-		return nil, err
-	}
+func (s *Service) ownedDesks() []*desk {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if other := s.desks[tenant]; other != nil {
-		return other, nil // another request built it first
+	out := make([]*desk, 0, len(s.desks))
+	for _, d := range s.desks {
+		out = append(out, d)
 	}
-	s.desks[tenant] = d
-	return d, nil
+	return out
 }
 
 func (s *Service) now() time.Time { return s.o.Clock.Now() }
+
+func newDesk(s *Service, tenant string) *desk {
+	return &desk{svc: s, tenant: tenant, e: routing.New(routing.Options{}), offers: map[string]Offer{}}
+}
 
 // queueSpec turns a queue and its routing data into the engine's terms.
 func queueSpec(q kefu.Queue, cfg kefu.QueueRouting) routing.QueueSpec {
@@ -268,6 +303,8 @@ func agentSpec(p kefu.AgentProfile) routing.AgentSpec {
 	return routing.AgentSpec{ID: p.UserID, Tier: string(p.Tier), Vendor: p.VendorID, Skills: p.Skills, Capacity: p.Capacity, WrapUp: wrap}
 }
 
+// load builds the engine from the store: queues, agents, the tickets that
+// wait or are held, then presence (so available agents take waiting work).
 func (d *desk) load(ctx context.Context) error {
 	st := d.svc.s
 	now := d.svc.now()
@@ -309,7 +346,6 @@ func (d *desk) load(ctx context.Context) error {
 			return err
 		}
 	}
-	// Presence last: agents who were available take the waiting work now.
 	for _, p := range profiles {
 		s, ok := routing.ParseState(p.Presence.State)
 		if !ok || s == routing.Offline {
@@ -337,11 +373,11 @@ func (d *desk) handle(evs []routing.Event) {
 		case routing.EvOffered:
 			o := Offer{TicketID: ev.Item, QueueID: ev.Queue, AgentID: ev.Agent, At: ev.At, Explanation: ev.Decision.Explain(), Decision: ev.Decision}
 			d.offers[ev.Item] = o
-			d.send(ev.Agent, Message{Event: "offer", Data: o})
+			d.emit(envelope{Agent: ev.Agent, Event: "offer"}, o)
 		case routing.EvDeclined, routing.EvOfferTimedOut:
 			o := d.offers[ev.Item]
 			delete(d.offers, ev.Item)
-			d.send(ev.Agent, Message{Event: "offer_withdrawn", Data: map[string]string{"ticket_id": ev.Item, "reason": ev.Kind.String()}})
+			d.emit(envelope{Agent: ev.Agent, Event: "offer_withdrawn"}, map[string]string{"ticket_id": ev.Item, "reason": ev.Kind.String()})
 			if ev.Kind == routing.EvOfferTimedOut {
 				tenant, item := d.tenant, ev.Item
 				d.svc.later(func(ctx context.Context) {
@@ -349,28 +385,32 @@ func (d *desk) handle(evs []routing.Event) {
 				})
 			}
 		case routing.EvAgentState:
-			// The engine changed it itself (missed offer, end of wrap-up):
-			// keep the record of presence complete.
+			// The engine changed it itself (missed offer, end of wrap-up)
+			// or applied a change: keep the record of presence complete.
 			tenant, agent, state, reason := d.tenant, ev.Agent, ev.State.String(), ev.Reason
 			d.svc.later(func(ctx context.Context) {
+				cur, err := d.svc.s.AgentProfile(ctx, tenant, agent)
+				if err == nil && cur.Presence.State == state && cur.Presence.Reason == reason {
+					return // the API wrote it already
+				}
 				if _, err := d.svc.s.SetPresence(ctx, tenant, agent, state, reason); err != nil {
 					d.svc.log.Error("routing: presence not recorded", "tenant", tenant, "agent", agent, "err", err)
 				}
 			})
-			d.send(ev.Agent, Message{Event: "presence", Data: map[string]string{"state": state, "reason": reason}})
+			d.emit(envelope{Agent: ev.Agent, Event: "presence"}, map[string]string{"state": state, "reason": reason})
 		case routing.EvPulledBack:
 			tenant, item, agent := d.tenant, ev.Item, ev.Agent
 			d.svc.later(func(ctx context.Context) {
 				d.svc.record(ctx, tenant, item, "ticket.transfer_pulled_back", map[string]any{"agent_id": agent})
 			})
-			d.send(ev.Agent, Message{Event: "transfer_pulled_back", Data: map[string]string{"ticket_id": ev.Item}})
+			d.emit(envelope{Agent: ev.Agent, Event: "transfer_pulled_back"}, map[string]string{"ticket_id": ev.Item})
 		case routing.EvCallbackOffer:
 			tenant, item, step := d.tenant, ev.Item, ev.StepName
 			d.svc.later(func(ctx context.Context) {
 				d.svc.record(ctx, tenant, item, "ticket.callback_offered", map[string]any{"step": step})
 			})
 		}
-		d.sendSupervisors(Message{Event: "routing", Data: eventView(ev)})
+		d.emit(envelope{Supervisor: true, Event: "routing"}, eventView(ev))
 	}
 }
 
@@ -400,7 +440,7 @@ func eventView(ev routing.Event) map[string]any {
 // rearm sets the real timer to the engine's next deadline.
 func (d *desk) rearm() {
 	at, ok := d.e.NextTimer()
-	if !ok {
+	if !ok || d.closed {
 		return
 	}
 	wait := max(at.Sub(d.svc.now()), 0)
@@ -412,42 +452,34 @@ func (d *desk) rearm() {
 }
 
 func (d *desk) tick() {
-	select {
-	case <-d.svc.stop:
-		return
-	default:
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
 	d.handle(d.e.Advance(d.svc.now()))
 	d.rearm()
 }
 
-// Advance runs every tenant's due timers now (tests and demos move a
-// manual clock, then call this).
+// Advance runs the due timers of every tenant this node routes (tests and
+// demos move a manual clock, then call this).
 func (s *Service) Advance() {
-	s.mu.Lock()
-	desks := make([]*desk, 0, len(s.desks))
-	for _, d := range s.desks {
-		desks = append(desks, d)
-	}
-	s.mu.Unlock()
-	for _, d := range desks {
+	for _, d := range s.ownedDesks() {
 		d.tick()
 	}
 }
 
-// do runs f on the tenant's engine under its lock, handles the events and
-// re-arms the timer.
-func (s *Service) do(ctx context.Context, tenant string, f func(d *desk, now time.Time) ([]routing.Event, error)) error {
-	d, err := s.desk(ctx, tenant)
+// figures is the live picture; called with d.mu held.
+func (d *desk) figures(now time.Time) Figures {
+	return Figures{At: now, Node: d.svc.o.Node, Queues: d.e.QueueStats(now), Agents: d.e.AllAgentStats(now)}
+}
+
+// emit sends an event to the streams of every node; called with d.mu held.
+func (d *desk) emit(env envelope, data any) {
+	b, err := json.Marshal(data)
 	if err != nil {
-		return err
+		return
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	evs, err := f(d, s.now())
-	d.handle(evs)
-	d.rearm()
-	return err
+	env.Data = b
+	d.svc.publish(d.tenant, env)
 }

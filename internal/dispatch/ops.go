@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
@@ -9,53 +10,180 @@ import (
 	"github.com/kefu-project/kefu/internal/store"
 )
 
-// TicketChanged keeps routing in step with a ticket after any write: an
-// open, unassigned ticket in a queue waits for an agent; one assigned by
-// hand counts against that agent; a solved, pending or queue-less ticket
-// leaves routing.
-func (s *Service) TicketChanged(ctx context.Context, t kefu.Ticket) error {
-	tier := ""
-	if t.QueueID != "" && (t.Status == kefu.StatusNew || t.Status == kefu.StatusOpen) {
-		c, err := s.s.Customer(ctx, store.Whole(t.TenantID), t.CustomerID)
-		if err != nil && !kefu.IsNotFound(err) {
-			return err
-		}
-		tier = c.Tier
-	}
-	return s.do(ctx, t.TenantID, func(d *desk, now time.Time) ([]routing.Event, error) {
-		info, known := d.e.Item(t.ID)
-		routable := t.QueueID != "" && (t.Status == kefu.StatusNew || t.Status == kefu.StatusOpen)
-		if known && (!routable || info.Queue != t.QueueID || (t.AssigneeID != "" && t.AssigneeID != info.Agent)) {
+// Operations run on the owner of a tenant's routing. The public methods
+// below do their store work where they are called, and send the engine
+// work to the owner as an op.
+const (
+	opTicket   = "ticket"
+	opAccept   = "accept"
+	opDecline  = "decline"
+	opTransfer = "transfer"
+	opPresence = "presence"
+	opQueue    = "queue"
+	opAgent    = "agent"
+	opRemove   = "remove"
+	opFigures  = "figures"
+	opOffers   = "offers"
+	opSnapshot = "snapshot"
+)
+
+type op struct {
+	Kind       string         `json:"kind"`
+	Ticket     *ticketState   `json:"ticket,omitempty"`
+	TicketID   string         `json:"ticket_id,omitempty"`
+	Agent      string         `json:"agent,omitempty"`
+	Supervisor bool           `json:"supervisor,omitempty"`
+	Reason     string         `json:"reason,omitempty"`
+	State      string         `json:"state,omitempty"`
+	QueueID    string         `json:"queue_id,omitempty"`
+	Target     routing.Target `json:"target,omitempty"`
+	Timeout    time.Duration  `json:"timeout,omitempty"`
+}
+
+// ticketState is what routing needs to know of a ticket after a write.
+type ticketState struct {
+	ID, QueueID, AssigneeID string
+	Routable                bool
+	Priority                kefu.Priority
+	Tier                    string
+	CreatedAt               time.Time
+}
+
+type accepted struct {
+	Offer  Offer  `json:"offer"`
+	Expect string `json:"expect"`
+}
+
+// apply runs one op on the owner's engine; called with d.mu held.
+func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.Event, error) {
+	e := d.e
+	switch o.Kind {
+	case opTicket:
+		t := o.Ticket
+		info, known := e.Item(t.ID)
+		if known && (!t.Routable || info.Queue != t.QueueID || (t.AssigneeID != "" && t.AssigneeID != info.Agent)) {
 			delete(d.offers, t.ID)
-			evs, err := d.e.Remove(now, t.ID)
+			evs, err := e.Remove(now, t.ID)
 			d.handle(evs)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			known = false
 		}
-		if !routable || known {
-			return nil, nil
+		if !t.Routable || known {
+			return nil, nil, nil
 		}
-		if err := d.ensureQueue(ctx, now, t.QueueID); err != nil {
-			return nil, err
+		if err := d.ensureQueue(ctx, now, t.QueueID, false); err != nil {
+			return nil, nil, err
 		}
-		spec := routing.ItemSpec{ID: t.ID, Queue: t.QueueID, Priority: string(t.Priority), CustomerTier: tier,
+		spec := routing.ItemSpec{ID: t.ID, Queue: t.QueueID, Priority: string(t.Priority), CustomerTier: t.Tier,
 			Emergency: t.Priority == kefu.PriorityEmergency, Arrived: t.CreatedAt}
 		if t.AssigneeID != "" {
-			evs, err := d.e.Hold(now, spec, t.AssigneeID)
+			evs, err := e.Hold(now, spec, t.AssigneeID)
 			if kefu.IsNotFound(err) {
-				return evs, nil // held by someone routing does not know
+				return nil, evs, nil // held by someone routing does not know
 			}
-			return evs, err
+			return nil, evs, err
 		}
-		return d.e.Enqueue(now, spec)
-	})
+		evs, err := e.Enqueue(now, spec)
+		return nil, evs, err
+	case opAccept:
+		info, ok := e.Item(o.TicketID)
+		if !ok || info.Offered != o.Agent {
+			return nil, nil, kefu.Conflict("not_offered", "this ticket is not offered to you")
+		}
+		res := accepted{Offer: d.offers[o.TicketID]}
+		if info.Transfer {
+			res.Expect = info.Agent
+		}
+		delete(d.offers, o.TicketID)
+		evs, err := e.Accept(now, o.TicketID, o.Agent)
+		return res, evs, err
+	case opDecline:
+		info, ok := e.Item(o.TicketID)
+		if !ok || info.Offered != o.Agent {
+			return nil, nil, kefu.Conflict("not_offered", "this ticket is not offered to you")
+		}
+		evs, err := e.Decline(now, o.TicketID, o.Agent, o.Reason)
+		return nil, evs, err
+	case opTransfer:
+		info, ok := e.Item(o.TicketID)
+		if !ok || info.State != "assigned" {
+			return nil, nil, kefu.Conflict("not_held", "only a ticket an agent holds through routing can be transferred")
+		}
+		if !o.Supervisor && o.Agent != info.Agent {
+			return nil, nil, kefu.Forbidden("not_holder", "only the agent who holds the ticket transfers it")
+		}
+		if o.Target.Queue != "" {
+			if err := d.ensureQueue(ctx, now, o.Target.Queue, false); err != nil {
+				return nil, nil, err
+			}
+		}
+		evs, err := e.Transfer(now, o.TicketID, o.Target, o.Reason, o.Timeout)
+		return nil, evs, err
+	case opPresence:
+		st, _ := routing.ParseState(o.State)
+		evs, err := e.SetState(now, o.Agent, st, o.Reason)
+		if kefu.IsNotFound(err) {
+			return nil, nil, nil // no routing profile: presence is kept, nothing to route
+		}
+		return nil, evs, err
+	case opQueue:
+		return nil, nil, d.ensureQueue(ctx, now, o.QueueID, true)
+	case opAgent:
+		p, err := d.svc.s.AgentProfile(ctx, d.tenant, o.Agent)
+		if err != nil {
+			return nil, nil, err
+		}
+		evs, err := e.SetAgent(now, agentSpec(p))
+		if err != nil {
+			return nil, evs, err
+		}
+		if st, ok := routing.ParseState(p.Presence.State); ok && st != routing.Offline {
+			if info, ok := e.AgentStats(now, p.UserID); ok && info.State == "offline" {
+				more, err := e.SetState(now, p.UserID, st, p.Presence.Reason)
+				return nil, append(evs, more...), err
+			}
+		}
+		return nil, evs, nil
+	case opRemove:
+		delete(d.offers, o.TicketID)
+		evs, err := e.Remove(now, o.TicketID)
+		if kefu.IsNotFound(err) {
+			err = nil
+		}
+		return nil, evs, err
+	case opFigures:
+		return d.figures(now), nil, nil
+	case opOffers:
+		out := []Offer{}
+		for _, of := range d.offers {
+			if of.AgentID == o.Agent {
+				out = append(out, of)
+			}
+		}
+		return out, nil, nil
+	case opSnapshot:
+		var out []envelope
+		if o.Supervisor {
+			env := envelope{Supervisor: true, Event: "figures"}
+			env.Data = mustJSON(d.figures(now))
+			out = append(out, env)
+		}
+		for _, of := range d.offers {
+			if of.AgentID == o.Agent && o.Agent != "" {
+				out = append(out, envelope{Agent: o.Agent, Event: "offer", Data: mustJSON(of)})
+			}
+		}
+		return out, nil, nil
+	}
+	return nil, nil, kefu.FieldError("kind", "unknown routing operation "+o.Kind)
 }
 
-// ensureQueue teaches the engine a queue created after the desk was built.
-func (d *desk) ensureQueue(ctx context.Context, now time.Time, id string) error {
-	if _, ok := d.e.OneQueueStats(now, id); ok {
+// ensureQueue teaches the engine a queue (created after the desk was
+// built), or re-reads it when reload is set.
+func (d *desk) ensureQueue(ctx context.Context, now time.Time, id string, reload bool) error {
+	if _, ok := d.e.OneQueueStats(now, id); ok && !reload {
 		return nil
 	}
 	q, err := d.svc.s.Queue(ctx, d.tenant, id)
@@ -71,35 +199,38 @@ func (d *desk) ensureQueue(ctx context.Context, now time.Time, id string) error 
 	return err
 }
 
+// TicketChanged keeps routing in step with a ticket after any write: an
+// open, unassigned ticket in a queue waits for an agent; one assigned by
+// hand counts against that agent; a solved, pending or queue-less ticket
+// leaves routing.
+func (s *Service) TicketChanged(ctx context.Context, t kefu.Ticket) error {
+	st := &ticketState{ID: t.ID, QueueID: t.QueueID, AssigneeID: t.AssigneeID, Priority: t.Priority, CreatedAt: t.CreatedAt,
+		Routable: t.QueueID != "" && (t.Status == kefu.StatusNew || t.Status == kefu.StatusOpen)}
+	if st.Routable {
+		c, err := s.s.Customer(ctx, store.Whole(t.TenantID), t.CustomerID)
+		if err != nil && !kefu.IsNotFound(err) {
+			return err
+		}
+		st.Tier = c.Tier
+	}
+	return s.exec(ctx, t.TenantID, op{Kind: opTicket, Ticket: st}, nil)
+}
+
 // Accept commits the offer made to agentID: the engine first (so the
 // decision stands at once), then the ticket, with a conditional write; if
 // the ticket changed meanwhile the offer is void and leaves routing.
 func (s *Service) Accept(ctx context.Context, tenant, ticketID, agentID string) (kefu.Ticket, error) {
-	var o Offer
-	var expect string
-	err := s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		info, ok := d.e.Item(ticketID)
-		if !ok || info.Offered != agentID {
-			return nil, kefu.Conflict("not_offered", "this ticket is not offered to you")
-		}
-		o = d.offers[ticketID]
-		expect = ""
-		if info.Transfer {
-			expect = info.Agent
-		}
-		delete(d.offers, ticketID)
-		return d.e.Accept(now, ticketID, agentID)
-	})
-	if err != nil {
+	var res accepted
+	if err := s.exec(ctx, tenant, op{Kind: opAccept, TicketID: ticketID, Agent: agentID}, &res); err != nil {
 		return kefu.Ticket{}, err
 	}
-	t, err := s.s.AssignRouted(ctx, tenant, store.Actor{ID: agentID, Kind: "user"}, ticketID, agentID, expect,
+	o := res.Offer
+	t, err := s.s.AssignRouted(ctx, tenant, store.Actor{ID: agentID, Kind: "user"}, ticketID, agentID, res.Expect,
 		map[string]any{"explanation": o.Explanation, "decision": o.Decision, "offered_at": o.At})
 	if err != nil {
-		s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-			evs, _ := d.e.Remove(now, ticketID)
-			return evs, nil
-		})
+		if rerr := s.exec(context.WithoutCancel(ctx), tenant, op{Kind: opRemove, TicketID: ticketID}, nil); rerr != nil {
+			s.log.Error("routing: a void offer stayed in routing", "ticket", ticketID, "err", rerr)
+		}
 	}
 	return t, err
 }
@@ -109,14 +240,7 @@ func (s *Service) Decline(ctx context.Context, tenant, ticketID, agentID, reason
 	if reason == "" {
 		return kefu.FieldError("reason", "say why")
 	}
-	err := s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		info, ok := d.e.Item(ticketID)
-		if !ok || info.Offered != agentID {
-			return nil, kefu.Conflict("not_offered", "this ticket is not offered to you")
-		}
-		return d.e.Decline(now, ticketID, agentID, reason)
-	})
-	if err != nil {
+	if err := s.exec(ctx, tenant, op{Kind: opDecline, TicketID: ticketID, Agent: agentID, Reason: reason}, nil); err != nil {
 		return err
 	}
 	s.record(ctx, tenant, ticketID, "ticket.offer_declined", map[string]any{"agent_id": agentID, "reason": reason})
@@ -131,33 +255,19 @@ type TransferTarget struct {
 
 // Transfer hands a ticket its holder works on to a queue or an agent; the
 // holder keeps it until the target accepts, and gets it back if nobody
-// does within timeout.
-func (s *Service) Transfer(ctx context.Context, tenant string, a store.Actor, ticketID string, to TransferTarget, reason string, timeout time.Duration) error {
+// does within timeout. A supervisor may transfer anyone's ticket.
+func (s *Service) Transfer(ctx context.Context, tenant string, a store.Actor, supervisor bool, ticketID string, to TransferTarget, reason string, timeout time.Duration) error {
 	if to.QueueID != "" {
 		if _, err := s.s.Queue(ctx, tenant, to.QueueID); err != nil {
 			return kefu.FieldError("queue_id", "no such queue in this tenant")
 		}
 	}
-	err := s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		info, ok := d.e.Item(ticketID)
-		if !ok || info.State != "assigned" {
-			return nil, kefu.Conflict("not_held", "only a ticket an agent holds through routing can be transferred")
-		}
-		if a.Kind == "user" && a.ID != info.Agent {
-			return nil, kefu.Forbidden("not_holder", "only the agent who holds the ticket transfers it")
-		}
-		if to.QueueID != "" {
-			if err := d.ensureQueue(ctx, now, to.QueueID); err != nil {
-				return nil, err
-			}
-		}
-		return d.e.Transfer(now, ticketID, routing.Target{Queue: to.QueueID, Agent: to.AgentID}, reason, timeout)
-	})
-	if err != nil {
+	if err := s.exec(ctx, tenant, op{Kind: opTransfer, TicketID: ticketID, Agent: a.ID, Supervisor: supervisor,
+		Target: routing.Target{Queue: to.QueueID, Agent: to.AgentID}, Reason: reason, Timeout: timeout}, nil); err != nil {
 		return err
 	}
 	s.record(ctx, tenant, ticketID, "ticket.transfer_started", map[string]any{"queue_id": to.QueueID, "agent_id": to.AgentID,
-		"reason": reason, "timeout_seconds": int(timeout / time.Second)})
+		"reason": reason, "timeout_seconds": int(timeout / time.Second), "by": a.ID})
 	return nil
 }
 
@@ -174,14 +284,7 @@ func (s *Service) SetPresence(ctx context.Context, tenant, userID, state, reason
 	if err != nil {
 		return p, err
 	}
-	err = s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		evs, err := d.e.SetState(now, userID, st, reason)
-		if kefu.IsNotFound(err) {
-			return nil, nil // no routing profile: presence is kept, nothing to route
-		}
-		return evs, err
-	})
-	return p, err
+	return p, s.exec(ctx, tenant, op{Kind: opPresence, Agent: userID, State: state, Reason: reason}, nil)
 }
 
 // ApplyQueue checks a queue's routing data against the engine, saves it and
@@ -191,32 +294,19 @@ func (s *Service) ApplyQueue(ctx context.Context, tenant string, a store.Actor, 
 	if err != nil {
 		return cfg, err
 	}
-	spec := queueSpec(q, cfg)
-	if _, err := routing.New(routing.Options{}).SetQueue(s.now(), spec); err != nil {
+	if _, err := routing.New(routing.Options{}).SetQueue(s.now(), queueSpec(q, cfg)); err != nil {
 		return cfg, err
 	}
 	saved, err := s.s.PutQueueRouting(ctx, tenant, a, cfg)
 	if err != nil {
 		return saved, err
 	}
-	return saved, s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		return d.e.SetQueue(now, spec)
-	})
+	return saved, s.exec(ctx, tenant, op{Kind: opQueue, QueueID: cfg.QueueID}, nil)
 }
 
 // QueueChanged re-reads a queue whose channel, skills or in-house rule changed.
 func (s *Service) QueueChanged(ctx context.Context, tenant, queueID string) error {
-	q, err := s.s.Queue(ctx, tenant, queueID)
-	if err != nil {
-		return err
-	}
-	cfgs, err := s.s.QueueRoutings(ctx, tenant)
-	if err != nil {
-		return err
-	}
-	return s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		return d.e.SetQueue(now, queueSpec(q, cfgs[queueID]))
-	})
+	return s.exec(ctx, tenant, op{Kind: opQueue, QueueID: queueID}, nil)
 }
 
 // ApplyAgent checks an agent's profile against the engine, saves it and
@@ -234,24 +324,13 @@ func (s *Service) ApplyAgent(ctx context.Context, tenant string, a store.Actor, 
 	if err != nil {
 		return saved, err
 	}
-	return saved, s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		evs, err := d.e.SetAgent(now, agentSpec(saved))
-		if err != nil {
-			return evs, err
-		}
-		if st, ok := routing.ParseState(saved.Presence.State); ok && st != routing.Offline {
-			if info, ok := d.e.AgentStats(now, saved.UserID); ok && info.State == "offline" {
-				more, err := d.e.SetState(now, saved.UserID, st, saved.Presence.Reason)
-				return append(evs, more...), err
-			}
-		}
-		return evs, nil
-	})
+	return saved, s.exec(ctx, tenant, op{Kind: opAgent, Agent: p.UserID}, nil)
 }
 
 // Figures is the live picture for supervisors.
 type Figures struct {
 	At     time.Time            `json:"at"`
+	Node   string               `json:"node"` // the node that routes this tenant
 	Queues []routing.QueueStats `json:"queues"`
 	Agents []routing.AgentStats `json:"agents"`
 }
@@ -259,88 +338,18 @@ type Figures struct {
 // Figures returns the tenant's live queues and agents.
 func (s *Service) Figures(ctx context.Context, tenant string) (Figures, error) {
 	var f Figures
-	err := s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		f = d.figures(now)
-		return nil, nil
-	})
+	err := s.exec(ctx, tenant, op{Kind: opFigures}, &f)
 	return f, err
-}
-
-func (d *desk) figures(now time.Time) Figures {
-	return Figures{At: now, Queues: d.e.QueueStats(now), Agents: d.e.AllAgentStats(now)}
 }
 
 // Offers lists the offers waiting for an agent's answer.
 func (s *Service) Offers(ctx context.Context, tenant, agentID string) ([]Offer, error) {
 	out := []Offer{}
-	err := s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		for _, o := range d.offers {
-			if o.AgentID == agentID {
-				out = append(out, o)
-			}
-		}
-		return nil, nil
-	})
+	err := s.exec(ctx, tenant, op{Kind: opOffers, Agent: agentID}, &out)
 	return out, err
 }
 
-// Subscribe opens a stream: an agent's offers (agentID), or a supervisor's
-// live figures and routing events. The first message is the current state.
-func (s *Service) Subscribe(ctx context.Context, tenant, agentID string, supervisor bool) (<-chan Message, func(), error) {
-	sub := &subscriber{ch: make(chan Message, 256), agent: agentID, supervisor: supervisor}
-	err := s.do(ctx, tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-		d.subs[sub] = struct{}{}
-		if supervisor {
-			sub.ch <- Message{Event: "figures", Data: d.figures(now)}
-		}
-		for _, o := range d.offers {
-			if o.AgentID == agentID {
-				sub.ch <- Message{Event: "offer", Data: o}
-			}
-		}
-		return nil, nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	cancel := func() {
-		s.do(context.Background(), tenant, func(d *desk, now time.Time) ([]routing.Event, error) {
-			delete(d.subs, sub)
-			return nil, nil
-		})
-	}
-	return sub.ch, cancel, nil
-}
-
-// send delivers to one agent's streams; a stream too slow to keep up
-// misses messages rather than holding routing up.
-func (d *desk) send(agent string, m Message) {
-	for sub := range d.subs {
-		if sub.agent == agent && agent != "" {
-			select {
-			case sub.ch <- m:
-			default:
-			}
-		}
-	}
-}
-
-func (d *desk) sendSupervisors(m Message) {
-	for sub := range d.subs {
-		if sub.supervisor {
-			select {
-			case sub.ch <- m:
-			default:
-			}
-		}
-	}
-}
-
-func (d *desk) pushFigures() {
-	for sub := range d.subs {
-		if sub.supervisor {
-			d.sendSupervisors(Message{Event: "figures", Data: d.figures(d.svc.now())})
-			return
-		}
-	}
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }

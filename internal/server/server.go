@@ -34,7 +34,9 @@ type Config struct {
 	AdminEmail    string
 	AdminPassword string
 	Demo          bool
-	Pprof         bool // serve /debug/pprof/ (for profiling; keep off in production)
+	Pprof         bool   // serve /debug/pprof/ (for profiling; keep off in production)
+	NATS          string // NATS URL: routing shared with the other nodes on the same PostgreSQL
+	Node          string // this node's name in leases and logs
 	Version       string
 	Logger        *slog.Logger
 	Clock         clock.Clock
@@ -80,7 +82,15 @@ func NewNode(c Config, s *store.Store) (*Node, error) {
 		return nil, err
 	}
 	m := newMetrics(s)
-	routes := dispatch.New(dispatch.Options{Store: s, Clock: c.Clock, Logger: c.Logger})
+	var bus dispatch.Bus
+	if c.NATS != "" {
+		nb, err := dispatch.DialNATS(c.NATS, "kefu "+c.Node)
+		if err != nil {
+			return nil, fmt.Errorf("NATS %s: %w", c.NATS, err)
+		}
+		bus = nb
+	}
+	routes := dispatch.New(dispatch.Options{Store: s, Clock: c.Clock, Logger: c.Logger, Bus: bus, Node: c.Node})
 	a := api.New(api.Options{Store: s, Attachments: attach.Dir{Root: filepath.Join(c.DataDir, "attachments")}, Clock: c.Clock,
 		Logger: c.Logger, Version: c.Version, SessionPrincipal: pages.Session, Observe: m.observe, Routing: routes})
 	mux := http.NewServeMux()

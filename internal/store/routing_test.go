@@ -89,3 +89,37 @@ func TestRoutingPersistence(t *testing.T) {
 		}
 	})
 }
+
+func TestLeases(t *testing.T) {
+	storetest.Each(t, nil, func(t *testing.T, s *store.Store) {
+		ok, _, err := s.AcquireLease(ctx, "routing:t1", "node-a", 200*time.Millisecond)
+		if err != nil || !ok {
+			t.Fatalf("first acquire: %v %v", ok, err)
+		}
+		if ok, _, _ := s.AcquireLease(ctx, "routing:t1", "node-b", time.Second); ok {
+			t.Fatal("a held lease was taken")
+		}
+		if ok, _, _ := s.AcquireLease(ctx, "routing:t1", "node-a", 200*time.Millisecond); !ok {
+			t.Fatal("the holder could not renew")
+		}
+		if l, _ := s.ExpiredLeases(ctx, "routing:"); len(l) != 0 {
+			t.Fatalf("expired too soon: %v", l)
+		}
+		time.Sleep(250 * time.Millisecond)
+		if l, _ := s.ExpiredLeases(ctx, "routing:"); len(l) != 1 {
+			t.Fatalf("expired: %v", l)
+		}
+		if ok, _, _ := s.AcquireLease(ctx, "routing:t1", "node-b", time.Second); !ok {
+			t.Fatal("an expired lease was not taken over")
+		}
+		if h, _, _ := s.Lease(ctx, "routing:t1"); h != "node-b" {
+			t.Fatalf("holder %q", h)
+		}
+		if err := s.ReleaseLease(ctx, "routing:t1", "node-b"); err != nil {
+			t.Fatal(err)
+		}
+		if h, _, _ := s.Lease(ctx, "routing:t1"); h != "" {
+			t.Fatalf("released lease held by %q", h)
+		}
+	})
+}

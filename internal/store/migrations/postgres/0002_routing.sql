@@ -32,3 +32,12 @@ CREATE TABLE presence_log (
   at BIGINT NOT NULL
 );
 CREATE INDEX presence_log_user ON presence_log(tenant_id, user_id, at);
+
+-- Leases: which node holds a job that must have one holder at a time
+-- (a tenant's routing engine). A lease is taken when free or expired and
+-- renewed by its holder; a holder that cannot renew stops acting.
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
