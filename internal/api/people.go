@@ -14,6 +14,7 @@ type roleIn struct {
 	Name        string                     `json:"name"`
 	Permissions []kefu.Permission          `json:"permissions"`
 	Limits      map[kefu.Action]kefu.Limit `json:"limits,omitempty"`
+	Capacity    map[string]int             `json:"capacity,omitempty"` // routing: items at once per channel
 }
 
 type grantIn struct {
@@ -106,7 +107,7 @@ func (a *API) registerPeople() {
 		if err := c.require(kefu.PermUsersManage); err != nil {
 			return nil, err
 		}
-		return c.a.s.CreateRole(c.r.Context(), c.tenant(), c.actor(), kefu.Role{Name: in.Name, Permissions: in.Permissions, Limits: in.Limits})
+		return c.a.s.CreateRole(c.r.Context(), c.tenant(), c.actor(), kefu.Role{Name: in.Name, Permissions: in.Permissions, Limits: in.Limits, Capacity: in.Capacity})
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/roles/{id}", Tag: "people", Summary: "Read a role", Response: kefu.Role{}}, func(c *call) (any, error) {
 		return c.a.s.Role(c.r.Context(), c.tenant(), c.id())
@@ -119,7 +120,7 @@ func (a *API) registerPeople() {
 		if err := c.require(kefu.PermUsersManage); err != nil {
 			return nil, err
 		}
-		return c.a.s.UpdateRole(c.r.Context(), c.tenant(), c.actor(), kefu.Role{ID: c.id(), Name: in.Name, Permissions: in.Permissions, Limits: in.Limits})
+		return c.a.s.UpdateRole(c.r.Context(), c.tenant(), c.actor(), kefu.Role{ID: c.id(), Name: in.Name, Permissions: in.Permissions, Limits: in.Limits, Capacity: in.Capacity})
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/users", Tag: "people", Summary: "Users of the tenant",
 		Query: []Param{{"kind", "string", ""}, {"vendor_id", "string", ""}, {"limit", "integer", ""}, {"after", "string", "id cursor"}}, Response: page[kefu.User]{}}, func(c *call) (any, error) {

@@ -9,13 +9,15 @@ func DefaultRoles() []kefu.Role {
 	agent := append(read, kefu.PermTicketsWrite, kefu.PermCustomersWrite, kefu.PermCommitmentsWrite, kefu.PermActionsRequest, kefu.PermTicketsForward)
 	lead := append(append([]kefu.Permission{}, agent...), kefu.PermTicketsAssign, kefu.PermCustomersMerge, kefu.PermApprovalsDecide)
 	supervisor := append(append([]kefu.Permission{}, lead...), kefu.PermAuditRead)
+	// What an agent takes at once unless their own profile says otherwise.
+	agentCapacity := map[string]int{"chat": 3, "app": 3, "phone": 1, "email": 10, "form": 10, "ticket": 10}
 	return []kefu.Role{
 		{Name: "admin", Permissions: kefu.AllPermissions, Limits: map[kefu.Action]kefu.Limit{
 			kefu.ActionRefund: {MaxAmount: 10_000_000}, kefu.ActionCompensate: {MaxAmount: 10_000_000},
 			kefu.ActionSuspendAccount: {}, kefu.ActionRestrictDriver: {}, kefu.ActionSplitOrder: {}}},
-		{Name: "agent", Permissions: agent, Limits: map[kefu.Action]kefu.Limit{
+		{Name: "agent", Permissions: agent, Capacity: agentCapacity, Limits: map[kefu.Action]kefu.Limit{
 			kefu.ActionRefund: {MaxAmount: 20000}, kefu.ActionCompensate: {MaxAmount: 5000}, kefu.ActionSplitOrder: {}}},
-		{Name: "vendor_agent", Permissions: agent, Limits: map[kefu.Action]kefu.Limit{
+		{Name: "vendor_agent", Permissions: agent, Capacity: agentCapacity, Limits: map[kefu.Action]kefu.Limit{
 			kefu.ActionCompensate: {MaxAmount: 2000}}},
 		{Name: "team_lead", Permissions: lead, Limits: map[kefu.Action]kefu.Limit{
 			kefu.ActionRefund: {MaxAmount: 100000}, kefu.ActionCompensate: {MaxAmount: 50000}, kefu.ActionSplitOrder: {},

@@ -300,7 +300,7 @@ func agentSpec(p kefu.AgentProfile) routing.AgentSpec {
 	for k, v := range p.WrapUpSeconds {
 		wrap[k] = time.Duration(v) * time.Second
 	}
-	return routing.AgentSpec{ID: p.UserID, Tier: string(p.Tier), Vendor: p.VendorID, Skills: p.Skills, Capacity: p.Capacity, WrapUp: wrap}
+	return routing.AgentSpec{ID: p.UserID, Tier: string(p.Tier), Vendor: p.VendorID, Skills: p.Skills, Capacity: p.EffectiveCapacity(), WrapUp: wrap}
 }
 
 // load builds the engine from the store: queues, agents, the tickets that

@@ -123,10 +123,18 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 		return nil, evs, err
 	case opPresence:
 		st, _ := routing.ParseState(o.State)
-		evs, err := e.SetState(now, o.Agent, st, o.Reason)
-		if kefu.IsNotFound(err) {
-			return nil, nil, nil // no routing profile: presence is kept, nothing to route
+		if _, known := e.AgentStats(now, o.Agent); !known {
+			// First sign-in of an agent with no profile of their own: their
+			// roles' capacity routes them.
+			p, err := d.svc.s.AgentProfile(ctx, d.tenant, o.Agent)
+			if err != nil {
+				return nil, nil, err
+			}
+			if _, err := e.SetAgent(now, agentSpec(p)); err != nil {
+				return nil, nil, err
+			}
 		}
+		evs, err := e.SetState(now, o.Agent, st, o.Reason)
 		return nil, evs, err
 	case opQueue:
 		return nil, nil, d.ensureQueue(ctx, now, o.QueueID, true)

@@ -119,7 +119,10 @@ type Role struct {
 	Name        string           `json:"name"`
 	Permissions []Permission     `json:"permissions"`
 	Limits      map[Action]Limit `json:"limits"`
-	CreatedAt   time.Time        `json:"created_at"`
+	// Capacity is how many items at once, per channel, routing gives the
+	// holders of this role, unless their own routing profile says otherwise.
+	Capacity  map[string]int `json:"capacity,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
 }
 
 // Grant gives a user a role over an organization subtree (OrgID "" = the whole tenant).

@@ -51,11 +51,14 @@ type QueueRouting struct {
 // capacity and wrap-up per channel, and their presence. Tier and vendor
 // come from the user.
 type AgentProfile struct {
-	UserID        string         `json:"user_id"`
-	Tier          Tier           `json:"tier,omitempty"`
-	VendorID      string         `json:"vendor_id,omitempty"`
-	Skills        map[string]int `json:"skills"`
-	Capacity      map[string]int `json:"capacity"`
+	UserID   string         `json:"user_id"`
+	Tier     Tier           `json:"tier,omitempty"`
+	VendorID string         `json:"vendor_id,omitempty"`
+	Skills   map[string]int `json:"skills"`
+	Capacity map[string]int `json:"capacity"`
+	// RoleCapacity is what the agent's roles give (the highest per channel);
+	// Capacity, the agent's own, wins where it names a channel.
+	RoleCapacity  map[string]int `json:"role_capacity,omitempty"`
 	WrapUpSeconds map[string]int `json:"wrap_up_seconds"`
 	Presence      Presence       `json:"presence"`
 }
@@ -72,4 +75,17 @@ type PresenceChange struct {
 	State  string    `json:"state"`
 	Reason string    `json:"reason,omitempty"`
 	At     time.Time `json:"at"`
+}
+
+// EffectiveCapacity is what routing uses: the agent's own capacity per
+// channel, else the highest their roles give.
+func (p AgentProfile) EffectiveCapacity() map[string]int {
+	out := map[string]int{}
+	for ch, n := range p.RoleCapacity {
+		out[ch] = n
+	}
+	for ch, n := range p.Capacity {
+		out[ch] = n
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -237,5 +238,26 @@ func TestRoutingThroughTheAPI(t *testing.T) {
 				t.Fatalf("after restart a's offers: %+v", o)
 			}
 		})
+	}
+}
+
+// An agent with no routing profile of their own is routed by their role's
+// capacity from their first sign-in.
+func TestRoleCapacityRoutesAgentWithoutProfile(t *testing.T) {
+	h := newHarness(t, storetest.Backends()[0])
+	w := h.world("acme")
+	q := h.must(201, w.Token, "POST", "/api/v1/queues", map[string]any{"name": "通用", "channel": "chat"}).str(t, "id")
+	agentTok := h.tokenFor("agent@acme.test")
+	p := h.must(200, w.Token, "GET", "/api/v1/users/"+w.IDs["agent"]+"/routing", nil).json(t)
+	if rc := p["role_capacity"].(map[string]any); rc["chat"] != float64(3) {
+		t.Fatalf("role capacity: %v", p)
+	}
+	h.must(200, agentTok, "PUT", "/api/v1/users/"+w.IDs["agent"]+"/presence", map[string]any{"state": "available"})
+	for i := range 4 {
+		h.must(201, w.Token, "POST", "/api/v1/tickets", map[string]any{"subject": fmt.Sprint("t", i), "channel": "chat", "queue_id": q,
+			"customer": map[string]any{"id": w.IDs["customer"]}})
+	}
+	if l := h.must(200, agentTok, "GET", "/api/v1/routing/offers", nil).json(t)["items"].([]any); len(l) != 3 {
+		t.Fatalf("the agent role's chat capacity is 3; offers: %d", len(l))
 	}
 }

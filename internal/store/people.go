@@ -43,8 +43,9 @@ func (tx *Tx) createRole(tenantID string, r kefu.Role) (kefu.Role, error) {
 	r.ID, r.TenantID, r.CreatedAt = newID(), tenantID, tx.s.Now()
 	perms, _ := json.Marshal(r.Permissions)
 	limits, _ := json.Marshal(r.Limits)
-	if _, err := tx.exec(`INSERT INTO roles (id, tenant_id, name, permissions, limits, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		r.ID, tenantID, r.Name, string(perms), string(limits), us(r.CreatedAt)); err != nil {
+	capacity, _ := json.Marshal(nonNilMap(r.Capacity))
+	if _, err := tx.exec(`INSERT INTO roles (id, tenant_id, name, permissions, limits, capacity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		r.ID, tenantID, r.Name, string(perms), string(limits), string(capacity), us(r.CreatedAt)); err != nil {
 		if isUniqueViolation(err) {
 			return r, kefu.FieldError("name", "a role with this name exists")
 		}
@@ -88,8 +89,9 @@ func (s *Store) UpdateRole(ctx context.Context, tenantID string, a Actor, r kefu
 		}
 		perms, _ := json.Marshal(out.Permissions)
 		limits, _ := json.Marshal(out.Limits)
-		if _, err := tx.exec(`UPDATE roles SET name = $3, permissions = $4, limits = $5 WHERE tenant_id = $1 AND id = $2`,
-			tenantID, r.ID, r.Name, string(perms), string(limits)); err != nil {
+		capacity, _ := json.Marshal(nonNilMap(out.Capacity))
+		if _, err := tx.exec(`UPDATE roles SET name = $3, permissions = $4, limits = $5, capacity = $6 WHERE tenant_id = $1 AND id = $2`,
+			tenantID, r.ID, r.Name, string(perms), string(limits), string(capacity)); err != nil {
 			if isUniqueViolation(err) {
 				return kefu.FieldError("name", "a role with this name exists")
 			}
@@ -107,13 +109,16 @@ type querier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
-const roleCols = `id, name, permissions, limits, created_at`
+const roleCols = `id, name, permissions, limits, capacity, created_at`
 
 func scanRole(sc interface{ Scan(...any) error }, tenantID string) (kefu.Role, error) {
 	r := kefu.Role{TenantID: tenantID}
-	var perms, limits string
+	var perms, limits, capacity string
 	var created int64
-	if err := sc.Scan(&r.ID, &r.Name, &perms, &limits, &created); err != nil {
+	if err := sc.Scan(&r.ID, &r.Name, &perms, &limits, &capacity, &created); err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal([]byte(capacity), &r.Capacity); err != nil {
 		return r, err
 	}
 	r.CreatedAt = fromUS(created)

@@ -146,7 +146,49 @@ func agentProfiles(ctx context.Context, q querier, tenantID, userID string) ([]k
 	if userID != "" && len(out) == 0 {
 		return nil, kefu.NotFound("user")
 	}
-	return out, nil
+	return out, roleCapacities(ctx, q, tenantID, out)
+}
+
+// roleCapacities fills each profile's RoleCapacity: the highest capacity
+// per channel among the roles the agent holds.
+func roleCapacities(ctx context.Context, q querier, tenantID string, ps []kefu.AgentProfile) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	query := `SELECT g.user_id, r.capacity FROM grants g JOIN roles r ON r.id = g.role_id WHERE r.tenant_id = $1`
+	args := []any{tenantID}
+	if len(ps) == 1 {
+		query += ` AND g.user_id = $2`
+		args = append(args, ps[0].UserID)
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return kefu.Internal(err)
+	}
+	defer rows.Close()
+	idx := make(map[string]int, len(ps))
+	for i, p := range ps {
+		idx[p.UserID] = i
+	}
+	for rows.Next() {
+		var user, capacity string
+		if err := rows.Scan(&user, &capacity); err != nil {
+			return kefu.Internal(err)
+		}
+		i, ok := idx[user]
+		if !ok {
+			continue
+		}
+		var m map[string]int
+		_ = json.Unmarshal([]byte(capacity), &m)
+		for ch, n := range m {
+			if ps[i].RoleCapacity == nil {
+				ps[i].RoleCapacity = map[string]int{}
+			}
+			ps[i].RoleCapacity[ch] = max(ps[i].RoleCapacity[ch], n)
+		}
+	}
+	return kefu.InternalOrNil(rows.Err())
 }
 
 // SetPresence records an agent's new state and appends it to the history.

@@ -123,3 +123,30 @@ func TestLeases(t *testing.T) {
 		}
 	})
 }
+
+func TestRoleCapacityIsTheDefault(t *testing.T) {
+	storetest.Each(t, nil, func(t *testing.T, s *store.Store) {
+		ten, _ := newTenant(t, s, "acme")
+		r, err := s.CreateRole(ctx, ten.ID, admin, kefu.Role{Name: "chat agent", Permissions: []kefu.Permission{kefu.PermTicketsRead},
+			Capacity: map[string]int{"chat": 4, "email": 8}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Role(ctx, ten.ID, r.ID); got.Capacity["chat"] != 4 {
+			t.Fatalf("role capacity not kept: %+v", got)
+		}
+		u, err := s.CreateUser(ctx, ten.ID, admin, kefu.User{Email: "c@acme.test", Name: "c", Kind: kefu.UserAgent,
+			Grants: []kefu.Grant{{RoleID: r.ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.PutAgentProfile(ctx, ten.ID, admin, kefu.AgentProfile{UserID: u.ID, Capacity: map[string]int{"chat": 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eff := p.EffectiveCapacity()
+		if eff["chat"] != 2 || eff["email"] != 8 {
+			t.Fatalf("effective capacity %v (own %v, roles %v)", eff, p.Capacity, p.RoleCapacity)
+		}
+	})
+}

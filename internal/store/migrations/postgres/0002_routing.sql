@@ -41,3 +41,7 @@ CREATE TABLE leases (
   holder TEXT NOT NULL,
   expires_at BIGINT NOT NULL
 );
+
+-- Capacity per channel can be set per role (agents holding it take that
+-- many at once) and per agent (which wins).
+ALTER TABLE roles ADD COLUMN capacity TEXT NOT NULL DEFAULT '{}';
