@@ -78,6 +78,8 @@ type desk struct {
 	timer  *time.Timer
 	dirty  bool
 	closed bool
+	loc    *time.Location // the tenant's time zone: "today" for the live figures
+	day    string
 	// Several nodes: the lease and the request handler.
 	until      time.Time
 	stopHandle func()
@@ -308,6 +310,13 @@ func agentSpec(p kefu.AgentProfile) routing.AgentSpec {
 func (d *desk) load(ctx context.Context) error {
 	st := d.svc.s
 	now := d.svc.now()
+	d.loc = time.UTC
+	if t, err := st.Tenant(ctx, d.tenant); err == nil && t.TimeZone != "" {
+		if loc, err := time.LoadLocation(t.TimeZone); err == nil {
+			d.loc = loc
+		}
+	}
+	d.rollDay(now)
 	queues, err := st.Queues(ctx, d.tenant)
 	if err != nil {
 		return err
@@ -457,8 +466,23 @@ func (d *desk) tick() {
 	if d.closed {
 		return
 	}
-	d.handle(d.e.Advance(d.svc.now()))
+	now := d.svc.now()
+	d.rollDay(now)
+	d.handle(d.e.Advance(now))
 	d.rearm()
+}
+
+// rollDay starts the live counters again when the tenant's day changes, so
+// the service level shown is today's. (A node that takes a tenant over
+// mid-day counts from then on; the day's full figures are the reports'.)
+func (d *desk) rollDay(now time.Time) {
+	day := now.In(d.loc).Format(time.DateOnly)
+	if day != d.day {
+		if d.day != "" {
+			d.e.ResetStats()
+		}
+		d.day = day
+	}
 }
 
 // Advance runs the due timers of every tenant this node routes (tests and
@@ -471,7 +495,7 @@ func (s *Service) Advance() {
 
 // figures is the live picture; called with d.mu held.
 func (d *desk) figures(now time.Time) Figures {
-	return Figures{At: now, Node: d.svc.o.Node, Queues: d.e.QueueStats(now), Agents: d.e.AllAgentStats(now)}
+	return Figures{At: now, Node: d.svc.o.Node, Day: d.day, Queues: d.e.QueueStats(now), Agents: d.e.AllAgentStats(now)}
 }
 
 // emit sends an event to the streams of every node; called with d.mu held.

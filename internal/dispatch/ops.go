@@ -339,6 +339,7 @@ func (s *Service) ApplyAgent(ctx context.Context, tenant string, a store.Actor, 
 type Figures struct {
 	At     time.Time            `json:"at"`
 	Node   string               `json:"node"` // the node that routes this tenant
+	Day    string               `json:"day"`  // the queue counters are this day's, in the tenant's time zone
 	Queues []routing.QueueStats `json:"queues"`
 	Agents []routing.AgentStats `json:"agents"`
 }

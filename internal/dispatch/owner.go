@@ -104,6 +104,7 @@ func (d *desk) run(ctx context.Context, o op) (res any, err error, ok bool) {
 		return nil, nil, false
 	}
 	now := d.svc.now()
+	d.rollDay(now)
 	res, evs, err := d.apply(ctx, now, o)
 	d.handle(evs)
 	d.rearm()

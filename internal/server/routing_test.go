@@ -237,6 +237,23 @@ func TestRoutingThroughTheAPI(t *testing.T) {
 			if o, _ := n2.Routing.Offers(context.Background(), w.IDs["tenant"], a); len(o) != 1 || o[0].TicketID != sos {
 				t.Fatalf("after restart a's offers: %+v", o)
 			}
+
+			// The live counters are today's: the next day starts from zero.
+			answered := func() (string, float64) {
+				f := h.must(200, tok, "GET", "/api/v1/routing/live", nil).json(t)
+				for _, qs := range f["queues"].([]any) {
+					if m := qs.(map[string]any); m["queue"] == q {
+						return f["day"].(string), m["answered"].(float64)
+					}
+				}
+				return "", -1
+			}
+			day1, before := answered()
+			h.clk.Advance(24 * time.Hour)
+			day2, after := answered()
+			if before < 2 || after != 0 || day1 == day2 {
+				t.Fatalf("counters across midnight: %s %v → %s %v", day1, before, day2, after)
+			}
 		})
 	}
 }
