@@ -42,10 +42,7 @@ func TestThreeNodesRouteAsOne(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "kefu")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildKefu(t)
 	dsn := pg.DSN(t)
 	env := append(os.Environ(), "KEFU_ADMIN_EMAIL=cluster@kefu.test", "KEFU_ADMIN_PASSWORD=cluster-password-1", "KEFU_DB="+dsn,
 		"KEFU_DATA="+t.TempDir(), "KEFU_NATS="+natsURL)
@@ -56,26 +53,9 @@ func TestThreeNodesRouteAsOne(t *testing.T) {
 		dead atomic.Bool
 	}
 	start := func(name string) *node {
-		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--node", name)
-		cmd.Env = env
-		out, _ := cmd.StdoutPipe()
 		logf, _ := os.Create(filepath.Join(t.TempDir(), name+".log"))
-		cmd.Stderr = logf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if _, url, ok := strings.Cut(sc.Text(), "listening on "); ok {
-				go func() {
-					for sc.Scan() {
-					}
-				}()
-				return &node{cmd: cmd, url: strings.Fields(url)[0]}
-			}
-		}
-		t.Fatalf("node %s did not start", name)
-		return nil
+		cmd, url := startServe(t, bin, env, logf, "--node", name)
+		return &node{cmd: cmd, url: url}
 	}
 	nodes := []*node{start("n1")} // the first creates the administrator
 	nodes = append(nodes, start("n2"), start("n3"))

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,10 +23,7 @@ func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "kefu")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildKefu(t)
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			data := t.TempDir()
@@ -37,27 +32,7 @@ func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
 				dsn = b.DSN(t)
 			}
 			env := append(os.Environ(), "KEFU_ADMIN_EMAIL=crash@kefu.test", "KEFU_ADMIN_PASSWORD=crash-password-1", "KEFU_DB="+dsn, "KEFU_DATA="+data)
-			start := func() (*exec.Cmd, string) {
-				cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
-				cmd.Env = env
-				out, _ := cmd.StdoutPipe()
-				cmd.Stderr = nil // discard the server's logs
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				sc := bufio.NewScanner(out)
-				for sc.Scan() {
-					if _, url, ok := strings.Cut(sc.Text(), "listening on "); ok {
-						go func() {
-							for sc.Scan() {
-							}
-						}()
-						return cmd, strings.Fields(url)[0]
-					}
-				}
-				t.Fatal("server did not start")
-				return nil, ""
-			}
+			start := func() (*exec.Cmd, string) { return startServe(t, bin, env, nil) }
 			cmd, url := start()
 			tokCmd := exec.Command(bin, "token", "create")
 			tokCmd.Env = env

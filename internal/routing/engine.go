@@ -992,15 +992,24 @@ func (e *Engine) find(id string) (*item, error) {
 	return it, nil
 }
 
-// Accept records that the agent took the offered item.
-func (e *Engine) Accept(now time.Time, itemID, agentID string) ([]Event, error) {
-	e.begin(now)
+// offeredTo finds an item with a pending offer to the agent.
+func (e *Engine) offeredTo(itemID, agentID string) (*item, error) {
 	it, err := e.find(itemID)
 	if err != nil {
 		return nil, err
 	}
 	if it.st != offered || it.offer == nil || it.offer.id != agentID {
 		return nil, kefu.Conflict("not_offered", "the item is not offered to this agent")
+	}
+	return it, nil
+}
+
+// Accept records that the agent took the offered item.
+func (e *Engine) Accept(now time.Time, itemID, agentID string) ([]Event, error) {
+	e.begin(now)
+	it, err := e.offeredTo(itemID, agentID)
+	if err != nil {
+		return nil, err
 	}
 	a := it.offer
 	a.dropPending(it)
@@ -1038,12 +1047,9 @@ func (e *Engine) Accept(now time.Time, itemID, agentID string) ([]Event, error) 
 // this agent while it waits.
 func (e *Engine) Decline(now time.Time, itemID, agentID, reason string) ([]Event, error) {
 	e.begin(now)
-	it, err := e.find(itemID)
+	it, err := e.offeredTo(itemID, agentID)
 	if err != nil {
 		return nil, err
-	}
-	if it.st != offered || it.offer == nil || it.offer.id != agentID {
-		return nil, kefu.Conflict("not_offered", "the item is not offered to this agent")
 	}
 	a := it.offer
 	e.emit(Event{Kind: EvDeclined, Item: it.id, Queue: it.q.id, Agent: a.id, Reason: reason})
