@@ -215,11 +215,11 @@ func (s *Service) TicketChanged(ctx context.Context, t kefu.Ticket) error {
 	st := &ticketState{ID: t.ID, QueueID: t.QueueID, AssigneeID: t.AssigneeID, Priority: t.Priority, CreatedAt: t.CreatedAt,
 		Routable: t.QueueID != "" && (t.Status == kefu.StatusNew || t.Status == kefu.StatusOpen)}
 	if st.Routable {
-		c, err := s.s.Customer(ctx, store.Whole(t.TenantID), t.CustomerID)
-		if err != nil && !kefu.IsNotFound(err) {
+		tier, err := s.s.CustomerTier(ctx, t.TenantID, t.CustomerID)
+		if err != nil {
 			return err
 		}
-		st.Tier = c.Tier
+		st.Tier = tier
 	}
 	return s.exec(ctx, t.TenantID, op{Kind: opTicket, Ticket: st}, nil)
 }

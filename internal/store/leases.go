@@ -2,7 +2,8 @@ package store
 
 import (
 	"context"
-	"strings"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
@@ -50,10 +51,10 @@ func (s *Store) Lease(ctx context.Context, name string) (string, time.Time, erro
 	var holder string
 	var until int64
 	err := s.db.QueryRowContext(ctx, `SELECT holder, expires_at FROM leases WHERE name = $1`, name).Scan(&holder, &until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
 	if err != nil {
-		if strings.Contains(err.Error(), "no rows") {
-			return "", time.Time{}, nil
-		}
 		return "", time.Time{}, kefu.Internal(err)
 	}
 	return holder, fromUS(until), nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 
@@ -317,4 +318,15 @@ func (s *Store) RecordRouting(ctx context.Context, tenantID string, a Actor, tic
 	return s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		return tx.Event(tenantID, a, typ, "ticket", ticketID, ticketID, nil, detail)
 	})
+}
+
+// CustomerTier reads just a customer's value tier (routing's priority needs
+// nothing else of them); "" when there is no such customer.
+func (s *Store) CustomerTier(ctx context.Context, tenantID, customerID string) (string, error) {
+	var tier string
+	err := s.db.QueryRowContext(ctx, `SELECT tier FROM customers WHERE tenant_id = $1 AND id = $2`, tenantID, customerID).Scan(&tier)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return tier, kefu.InternalOrNil(err)
 }
