@@ -28,15 +28,15 @@ type RouteOptions struct {
 
 // RouteResult is what the routing benchmark measured.
 type RouteResult struct {
-	Rate          int     `json:"rate_per_second"`
-	Created       int     `json:"created"`
-	Offered       int     `json:"offered"`
-	CreateErrors  int     `json:"create_errors"`
-	AchievedRate  float64 `json:"achieved_rate_per_second"`
-	OfferP50MS    float64 `json:"offer_p50_ms"`
-	OfferP90MS    float64 `json:"offer_p90_ms"`
-	OfferP99MS    float64 `json:"offer_p99_ms"`
-	OfferMaxMS    float64 `json:"offer_max_ms"`
+	Rate         int     `json:"rate_per_second"`
+	Created      int     `json:"created"`
+	Offered      int     `json:"offered"`
+	CreateErrors int     `json:"create_errors"`
+	AchievedRate float64 `json:"achieved_rate_per_second"`
+	OfferP50MS   float64 `json:"offer_p50_ms"`
+	OfferP90MS   float64 `json:"offer_p90_ms"`
+	OfferP99MS   float64 `json:"offer_p99_ms"`
+	OfferMaxMS   float64 `json:"offer_max_ms"`
 	// AfterAckP99MS is from the create's response to the offer (0 when
 	// the offer came first): routing's own share.
 	AfterAckP99MS float64 `json:"after_ack_p99_ms"`
