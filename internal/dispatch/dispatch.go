@@ -383,7 +383,7 @@ func (d *desk) handle(evs []routing.Event) {
 			o := Offer{TicketID: ev.Item, QueueID: ev.Queue, AgentID: ev.Agent, At: ev.At, Explanation: ev.Decision.Explain(), Decision: ev.Decision}
 			d.offers[ev.Item] = o
 			d.emit(envelope{Agent: ev.Agent, Event: "offer"}, o)
-		case routing.EvDeclined, routing.EvOfferTimedOut:
+		case routing.EvDeclined, routing.EvOfferTimedOut, routing.EvWithdrawn:
 			o := d.offers[ev.Item]
 			delete(d.offers, ev.Item)
 			d.emit(envelope{Agent: ev.Agent, Event: "offer_withdrawn"}, map[string]string{"ticket_id": ev.Item, "reason": ev.Kind.String()})

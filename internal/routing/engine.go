@@ -696,7 +696,9 @@ func (e *Engine) setState(a *agent, s State, reason string) {
 	e.emit(Event{Kind: EvAgentState, Agent: a.id, State: s, Reason: reason})
 	if s != Available {
 		for len(a.pending) > 0 {
-			e.returnOffer(a.pending[0], false)
+			it := a.pending[0]
+			e.emit(Event{Kind: EvWithdrawn, Item: it.id, Queue: it.q.id, Agent: a.id, Reason: s.String()})
+			e.returnOffer(it, false)
 		}
 	}
 	e.refresh(a, -1)

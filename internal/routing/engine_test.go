@@ -323,6 +323,15 @@ func TestOfferTimeoutAndDecline(t *testing.T) {
 		t.Fatalf("agent after a missed offer: %+v", st)
 	}
 	r.keep(r.e.Decline(r.now, "i", "b", "wrong language"))
+	// Going away withdraws an unanswered offer, with an event saying so.
+	same(t, "b is free again", offers(r.add(ItemSpec{ID: "k"})), "k→b")
+	wd := r.keep(r.e.SetState(r.now, "b", Away, "meeting"))
+	if wd[1].Kind != EvWithdrawn || wd[1].Item != "k" {
+		t.Fatalf("withdraw: %+v", wd)
+	}
+	if info, _ := r.e.Item("k"); info.State != "waiting" {
+		t.Fatalf("k after withdrawal: %+v", info)
+	}
 	r.avail("a")
 	same(t, "declined item is not offered back to b", offers(r.log[len(r.log)-2:]), "i→a")
 	if _, err := r.e.Accept(r.now, "i", "b"); kefu.KindOf(err) != kefu.KindConflict {

@@ -211,11 +211,12 @@ const (
 	EvTransferred                          // the target took Item from FromAgent
 	EvPulledBack                           // nobody took the transfer in time; Agent keeps Item
 	EvQueued                               // Item waits: no eligible agent is free
+	EvWithdrawn                            // Agent stopped being available; their unanswered offer of Item went back
 )
 
 var eventNames = [...]string{"", "offered", "accepted", "declined", "offer_timed_out", "completed",
 	"abandoned", "step", "callback_offer", "agent_state", "transfer_started", "transferred",
-	"pulled_back", "queued"}
+	"pulled_back", "queued", "withdrawn"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
