@@ -57,6 +57,8 @@ func score(t testing.TB, s *Screener, set []labelled) (p, r float64, wrong []str
 	return float64(tp) / float64(max(tp+fp, 1)), float64(tp) / float64(max(tp+fn, 1)), wrong
 }
 
+// TestDevSet: the lexicon alone on the messages it was tuned on (the
+// model learned from them, so it is left out here).
 func TestDevSet(t *testing.T) {
 	s, err := NewScreener(DefaultLexicon())
 	if err != nil {
@@ -78,10 +80,7 @@ func TestDevSet(t *testing.T) {
 // the labelled evaluation set (never used for tuning: the lexicon is tuned
 // on the development set only), overall and per language.
 func TestHeldOutSet(t *testing.T) {
-	s, err := NewScreener(DefaultLexicon())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := DefaultScreener()
 	set := readLabelled(t, "testdata/emergency_test.tsv")
 	p, r, wrong := score(t, s, set)
 	t.Logf("held-out (%d messages): precision %.3f recall %.3f", len(set), p, r)
@@ -100,10 +99,10 @@ func TestHeldOutSet(t *testing.T) {
 			t.Log(w)
 		}
 	}
-	// The targets are recall 0.98 and precision 0.90; the lexicon
-	// alone does not reach that recall on messages it was not tuned on (see
-	// docs/intake.md). These floors catch regressions until it does.
-	if p < 0.90 || r < 0.68 {
-		t.Errorf("held-out precision %.3f recall %.3f fell below the floor (0.90, 0.68)", p, r)
+	// The targets are recall 0.98 and precision 0.90; lexicon and
+	// model do not reach that recall yet on messages they never saw (see
+	// docs/intake.md). These floors catch regressions until they do.
+	if p < 0.90 || r < 0.89 {
+		t.Errorf("held-out precision %.3f recall %.3f fell below the floor (0.90, 0.89)", p, r)
 	}
 }

@@ -20,9 +20,15 @@ import (
 // of categories that mean more together, and the threshold. A tenant may
 // replace or extend the default.
 type Lexicon struct {
-	Threshold    float64       `json:"threshold"`
-	Categories   []Category    `json:"categories"`
-	Combinations []Combination `json:"combinations"`
+	Threshold float64 `json:"threshold"`
+	// ModelThreshold and ModelFloor: with a model, a message the lexicon
+	// scores below Threshold is still an emergency when the model's
+	// log-odds exceed ModelThreshold and the lexicon score exceeds
+	// ModelFloor (it saw no everyday or figurative use).
+	ModelThreshold float64       `json:"model_threshold"`
+	ModelFloor     float64       `json:"model_floor"`
+	Categories     []Category    `json:"categories"`
+	Combinations   []Combination `json:"combinations"`
 }
 
 // Category is a set of terms that mean one thing: a cry for help, a weapon,
@@ -73,6 +79,7 @@ func DefaultLexicon() Lexicon {
 // use once built.
 type Screener struct {
 	lex   Lexicon
+	model *Model
 	terms []term // every term of every category, normalized
 	cats  map[string]int
 }
@@ -81,6 +88,31 @@ type term struct {
 	text string
 	cat  int
 	word bool // ASCII: match whole words only
+}
+
+// DefaultModel is the model learned from the built-in training set.
+func DefaultModel() *Model {
+	m, err := TrainModel(defaultTraining)
+	if err != nil {
+		panic("intake: the built-in training set: " + err.Error())
+	}
+	return m
+}
+
+// DefaultScreener is the built-in lexicon with the built-in model.
+func DefaultScreener() *Screener {
+	s, err := NewScreener(DefaultLexicon())
+	if err != nil {
+		panic("intake: the built-in lexicon: " + err.Error())
+	}
+	return s.WithModel(DefaultModel())
+}
+
+// WithModel returns the screener combined with a learned model.
+func (s *Screener) WithModel(m *Model) *Screener {
+	c := *s
+	c.model = m
+	return &c
 }
 
 // NewScreener checks and compiles a lexicon.
@@ -189,6 +221,15 @@ func (s *Screener) Screen(text string) Verdict {
 	}
 	score = math.Round(score*1000) / 1000
 	v := Verdict{Score: score, Emergency: score >= s.lex.Threshold, Matched: matched, Kind: "none"}
+	var model string
+	if s.model != nil && !v.Emergency {
+		odds := s.model.Score(text)
+		model = fmt.Sprintf("model log-odds %.1f (threshold %.1f)", odds, s.lex.ModelThreshold)
+		if odds > s.lex.ModelThreshold && score > s.lex.ModelFloor {
+			v.Emergency = true
+			model += ", like the emergencies it learned from"
+		}
+	}
 	if v.Emergency {
 		v.Kind = topKind(kinds)
 	}
@@ -203,6 +244,9 @@ func (s *Screener) Screen(text string) Verdict {
 		if len(minus) > 0 {
 			v.Reason += "; against: " + strings.Join(minus, ", ")
 		}
+	}
+	if model != "" {
+		v.Reason += "; " + model
 	}
 	return v
 }
