@@ -75,11 +75,14 @@ type desk struct {
 	mu     sync.Mutex
 	e      *routing.Engine
 	offers map[string]Offer
-	timer  *time.Timer
-	dirty  bool
-	closed bool
-	loc    *time.Location // the tenant's time zone: "today" for the live figures
-	day    string
+	// accepted remembers accepts until the ticket's next write, so an accept
+	// retried after a lost answer gets the same answer.
+	accepted map[string]accepted
+	timer    *time.Timer
+	dirty    bool
+	closed   bool
+	loc      *time.Location // the tenant's time zone: "today" for the live figures
+	day      string
 	// Several nodes: the lease and the request handler.
 	until      time.Time
 	stopHandle func()
@@ -224,7 +227,7 @@ func (s *Service) ownedDesks() []*desk {
 func (s *Service) now() time.Time { return s.o.Clock.Now() }
 
 func newDesk(s *Service, tenant string) *desk {
-	return &desk{svc: s, tenant: tenant, e: routing.New(routing.Options{}), offers: map[string]Offer{}}
+	return &desk{svc: s, tenant: tenant, e: routing.New(routing.Options{}), offers: map[string]Offer{}, accepted: map[string]accepted{}}
 }
 
 // queueSpec turns a queue and its routing data into the engine's terms.

@@ -92,8 +92,9 @@ func TestTwoNodesShareATenant(t *testing.T) {
 	if got, err := a.Accept(ctx, tenant, t1.ID, u.ID); err != nil || got.AssigneeID != u.ID {
 		t.Fatalf("accept through a: %+v %v", got, err)
 	}
-	if _, err := a.Accept(ctx, tenant, t1.ID, u.ID); kefu.KindOf(err) != kefu.KindConflict {
-		t.Fatalf("a second accept: %v", err)
+	// Accepting again (a retry after a lost answer) answers the same.
+	if got, err := a.Accept(ctx, tenant, t1.ID, u.ID); err != nil || got.AssigneeID != u.ID {
+		t.Fatalf("a second accept: %+v %v", got, err)
 	}
 
 	// b stops: its lease is given up, a takes the tenant over, rebuilding

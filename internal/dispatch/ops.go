@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
@@ -61,6 +62,9 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 	case opTicket:
 		t := o.Ticket
 		info, known := e.Item(t.ID)
+		if t.AssigneeID != "" || !t.Routable {
+			delete(d.accepted, t.ID) // the ticket has its assignee (or left routing)
+		}
 		if known && (!t.Routable || info.Queue != t.QueueID || (t.AssigneeID != "" && t.AssigneeID != info.Agent)) {
 			delete(d.offers, t.ID)
 			evs, err := e.Remove(now, t.ID)
@@ -89,6 +93,12 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 		return nil, evs, err
 	case opAccept:
 		info, ok := e.Item(o.TicketID)
+		if prev, done := d.accepted[o.TicketID]; done && ok && info.State == "assigned" && info.Agent == o.Agent {
+			// The same accept again: its answer was lost on the way back
+			// (a bus timeout), so the caller never wrote the ticket. Give
+			// the same answer instead of a conflict that would strand it.
+			return prev, nil, nil
+		}
 		if !ok || info.Offered != o.Agent {
 			return nil, nil, kefu.Conflict("not_offered", "this ticket is not offered to you")
 		}
@@ -98,6 +108,9 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 		}
 		delete(d.offers, o.TicketID)
 		evs, err := e.Accept(now, o.TicketID, o.Agent)
+		if err == nil {
+			d.accepted[o.TicketID] = res
+		}
 		return res, evs, err
 	case opDecline:
 		info, ok := e.Item(o.TicketID)
@@ -156,6 +169,7 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 		return nil, evs, nil
 	case opRemove:
 		delete(d.offers, o.TicketID)
+		delete(d.accepted, o.TicketID)
 		evs, err := e.Remove(now, o.TicketID)
 		if kefu.IsNotFound(err) {
 			err = nil
@@ -235,6 +249,13 @@ func (s *Service) Accept(ctx context.Context, tenant, ticketID, agentID string) 
 	o := res.Offer
 	t, err := s.s.AssignRouted(ctx, tenant, store.Actor{ID: agentID, Kind: "user"}, ticketID, agentID, res.Expect,
 		map[string]any{"explanation": o.Explanation, "decision": o.Decision, "offered_at": o.At})
+	if errors.Is(err, store.ErrAssignmentChanged) {
+		// The same accept twice (a double click, a retry): the ticket is
+		// already this agent's, which is what was asked.
+		if cur, rerr := s.s.Ticket(ctx, store.Whole(tenant), ticketID); rerr == nil && cur.AssigneeID == agentID {
+			return cur, nil
+		}
+	}
 	if err != nil {
 		if rerr := s.exec(context.WithoutCancel(ctx), tenant, op{Kind: opRemove, TicketID: ticketID}, nil); rerr != nil {
 			s.log.Error("routing: a void offer stayed in routing", "ticket", ticketID, "err", rerr)

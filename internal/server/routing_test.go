@@ -135,6 +135,10 @@ func TestRoutingThroughTheAPI(t *testing.T) {
 			if tk["assignee_id"] != a || tk["status"] != "open" {
 				t.Fatalf("accepted: %v", tk)
 			}
+			// Accepting twice (a double click, a retry) answers the same.
+			if again := h.must(200, aTok, "POST", "/api/v1/tickets/"+t1+"/accept", nil).json(t); again["assignee_id"] != a {
+				t.Fatalf("second accept: %v", again)
+			}
 			hist := h.must(200, tok, "GET", "/api/v1/tickets/"+t1+"/history", nil)
 			if !strings.Contains(string(hist.Body), "ticket.routed") || !strings.Contains(string(hist.Body), "explanation") {
 				t.Fatalf("history lacks the decision: %s", hist.Body)
