@@ -299,18 +299,34 @@ func TestThreeNodesRouteAsOne(t *testing.T) {
 	close(stopLoad)
 	load.Wait()
 
-	// Everything created is taken and solved in the end.
+	// Everything created is taken in the end. An accept whose answer died
+	// with the killed node (it had already written the assignment) counts
+	// as taken when the ticket is assigned.
 	deadline := time.Now().Add(40 * time.Second)
+	lostAnswers := map[string]bool{}
 	for {
 		mu.Lock()
-		done := 0
+		var missing []string
 		for _, id := range created {
-			if accepts[id] > 0 {
-				done++
+			if accepts[id] == 0 && !lostAnswers[id] {
+				missing = append(missing, id)
 			}
 		}
 		total := len(created)
 		mu.Unlock()
+		if len(missing) > 0 && len(missing) <= 20 {
+			for _, id := range missing {
+				if _, tk := call(alive(0), admin, "GET", "/api/v1/tickets/"+id, nil); tk["assignee_id"] != nil && tk["assignee_id"] != "" {
+					lostAnswers[id] = true
+				}
+			}
+		}
+		done := total - len(missing)
+		for _, id := range missing {
+			if lostAnswers[id] {
+				done++
+			}
+		}
 		if done == total {
 			break
 		}
@@ -318,7 +334,7 @@ func TestThreeNodesRouteAsOne(t *testing.T) {
 			f := must(alive(0), admin, "GET", "/api/v1/routing/live", nil, 200)
 			mu.Lock()
 			for _, id := range created {
-				if accepts[id] == 0 {
+				if accepts[id] == 0 && !lostAnswers[id] {
 					_, tk := call(alive(0), admin, "GET", "/api/v1/tickets/"+id, nil)
 					_, hist := call(alive(0), admin, "GET", "/api/v1/tickets/"+id+"/history", nil)
 					t.Logf("never taken: %s %v\nhistory: %v", id, tk, hist)
@@ -352,8 +368,8 @@ func TestThreeNodesRouteAsOne(t *testing.T) {
 			takeover = at.Sub(kill)
 		}
 	}
-	t.Logf("%d tickets through 3 nodes; owner %s killed, %s took over; first offer of a ticket created after the kill %s after it; %d accepts refused (stale or re-made offers)",
-		len(created), owner, newOwner, takeover.Round(time.Millisecond), conflicts.Load())
+	t.Logf("%d tickets through 3 nodes; owner %s killed, %s took over; first offer of a ticket created after the kill %s after it; %d accepts refused (stale or re-made offers); %d accepts whose answer died with the killed node (the assignment stands)",
+		len(created), owner, newOwner, takeover.Round(time.Millisecond), conflicts.Load(), len(lostAnswers))
 	if newOwner == owner {
 		t.Errorf("the dead node still owns routing")
 	}
