@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
@@ -114,11 +115,14 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 		return res, evs, err
 	case opDecline:
 		info, ok := e.Item(o.TicketID)
+		if ok && slices.Contains(info.Declined, o.Agent) {
+			return false, nil, nil // declined already: a retry after a lost answer
+		}
 		if !ok || info.Offered != o.Agent {
 			return nil, nil, kefu.Conflict("not_offered", "this ticket is not offered to you")
 		}
 		evs, err := e.Decline(now, o.TicketID, o.Agent, o.Reason)
-		return nil, evs, err
+		return true, evs, err
 	case opTransfer:
 		info, ok := e.Item(o.TicketID)
 		if !ok || info.State != "assigned" {
@@ -269,10 +273,13 @@ func (s *Service) Decline(ctx context.Context, tenant, ticketID, agentID, reason
 	if reason == "" {
 		return kefu.FieldError("reason", "say why")
 	}
-	if err := s.exec(ctx, tenant, op{Kind: opDecline, TicketID: ticketID, Agent: agentID, Reason: reason}, nil); err != nil {
+	var first bool
+	if err := s.exec(ctx, tenant, op{Kind: opDecline, TicketID: ticketID, Agent: agentID, Reason: reason}, &first); err != nil {
 		return err
 	}
-	s.record(ctx, tenant, ticketID, "ticket.offer_declined", map[string]any{"agent_id": agentID, "reason": reason})
+	if first {
+		s.record(ctx, tenant, ticketID, "ticket.offer_declined", map[string]any{"agent_id": agentID, "reason": reason})
+	}
 	return nil
 }
 

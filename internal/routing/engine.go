@@ -1327,6 +1327,7 @@ type ItemInfo struct {
 	Agent    string // holder (assigned, or transferring from)
 	Offered  string // agent with a pending offer
 	Transfer bool
+	Declined []string // agents who declined it while it waits
 }
 
 // Item reports an item's place, if the engine has it.
@@ -1341,6 +1342,9 @@ func (e *Engine) Item(id string) (ItemInfo, bool) {
 	}
 	if it.offer != nil {
 		info.Offered = it.offer.id
+	}
+	for _, a := range it.declined {
+		info.Declined = append(info.Declined, a.id)
 	}
 	return info, true
 }

@@ -151,6 +151,7 @@ func TestRoutingThroughTheAPI(t *testing.T) {
 			h.must(422, aTok, "POST", "/api/v1/tickets/"+t2+"/decline", map[string]any{})
 			h.must(200, bTok, "PUT", "/api/v1/users/"+bUser+"/presence", map[string]any{"state": "available"})
 			h.must(204, aTok, "POST", "/api/v1/tickets/"+t2+"/decline", map[string]any{"reason": "不是我的语言"})
+			h.must(204, aTok, "POST", "/api/v1/tickets/"+t2+"/decline", map[string]any{"reason": "不是我的语言"}) // a retry answers the same
 			h.must(200, bTok, "POST", "/api/v1/tickets/"+t2+"/accept", nil)
 
 			// Warm transfer of t1 to experts: nobody there, pulled back after the timeout.
