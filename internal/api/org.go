@@ -105,7 +105,11 @@ func (a *API) registerOrg() {
 		if err := c.require(kefu.PermOrgManage); err != nil {
 			return nil, err
 		}
-		return c.a.s.CreateQueue(c.r.Context(), c.tenant(), c.actor(), kefu.Queue{OrgID: in.OrgID, Name: in.Name, Channel: in.Channel, Skills: in.Skills, InHouseOnly: in.InHouseOnly})
+		q, err := c.a.s.CreateQueue(c.r.Context(), c.tenant(), c.actor(), kefu.Queue{OrgID: in.OrgID, Name: in.Name, Channel: in.Channel, Skills: in.Skills, InHouseOnly: in.InHouseOnly})
+		if err == nil {
+			c.queueChanged(q.ID)
+		}
+		return q, err
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/queues/{id}", Tag: "organization", Summary: "Read a queue", Response: kefu.Queue{}}, func(c *call) (any, error) {
 		return c.a.s.Queue(c.r.Context(), c.tenant(), c.id())
@@ -192,10 +196,8 @@ func (a *API) registerOrgUpdates() {
 			return nil, err
 		}
 		q, err := c.a.s.UpdateQueue(c.r.Context(), c.tenant(), c.actor(), c.id(), store.QueuePatch{Name: in.Name, Channel: in.Channel, OrgID: in.OrgID, Skills: in.Skills, InHouseOnly: in.InHouseOnly})
-		if err == nil && c.a.o.Routing != nil {
-			if rerr := c.a.o.Routing.QueueChanged(c.r.Context(), c.tenant(), q.ID); rerr != nil {
-				c.a.log.Error("routing kept the queue's old definition", "queue", q.ID, "err", rerr)
-			}
+		if err == nil {
+			c.queueChanged(q.ID)
 		}
 		return q, err
 	})

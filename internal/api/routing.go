@@ -9,6 +9,7 @@ import (
 	"github.com/kefu-project/kefu/internal/auth"
 	"github.com/kefu-project/kefu/internal/dispatch"
 	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/routing"
 	"github.com/kefu-project/kefu/internal/store"
 )
 
@@ -51,6 +52,17 @@ func (c *call) routed(t kefu.Ticket, err error) {
 	}
 	if rerr := c.a.o.Routing.TicketChanged(c.r.Context(), t); rerr != nil {
 		c.a.log.Error("routing did not take the ticket", "ticket", t.ID, "err", rerr, "request_id", c.r.Header.Get("X-Request-ID"))
+	}
+}
+
+// queueChanged tells routing a queue was added or changed; the write
+// stands either way.
+func (c *call) queueChanged(id string) {
+	if c.a.o.Routing == nil {
+		return
+	}
+	if err := c.a.o.Routing.QueueChanged(c.r.Context(), c.tenant(), id); err != nil {
+		c.a.log.Error("routing did not take the queue's definition", "queue", id, "err", err, "request_id", c.r.Header.Get("X-Request-ID"))
 	}
 }
 
@@ -187,16 +199,21 @@ func (a *API) routingRoutes() {
 			in.Reason, time.Duration(in.TimeoutSeconds)*time.Second)
 	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/routing/live", Tag: "routing", Summary: "Live queues (waiting, longest wait, agents by state, service level today) and agents (state, load, time in state)",
-		Response: dispatch.Figures{}}, func(c *call) (any, error) {
-		if err := c.require(kefu.PermTicketsAssign); err != nil {
-			return nil, err
-		}
+		Response: dispatch.Figures{}}, inScope(kefu.PermTicketsAssign, func(c *call, sc store.Scope) (any, error) {
 		r, err := c.routing()
 		if err != nil {
 			return nil, err
 		}
-		return r.Figures(c.r.Context(), c.tenant())
-	})
+		f, err := r.Figures(c.r.Context(), c.tenant())
+		if err != nil {
+			return nil, err
+		}
+		v, err := c.liveView(sc)
+		if err != nil {
+			return nil, err
+		}
+		return v.figures(f), nil
+	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/routing/stream", Tag: "routing",
 		Summary:  "Server-sent events: view=agent (default) streams your offers; view=supervisor streams live figures (on change, at most once a second) and every routing event",
 		Query:    []Param{{"view", "string", "agent or supervisor"}, {"max_seconds", "integer", "end the stream after this long (clients reconnect)"}},
@@ -219,10 +236,20 @@ func (a *API) routingRoutes() {
 			return nil, err
 		}
 		agent := c.p.User.ID
+		var filter dispatch.Filter
 		if supervisor {
 			agent = ""
+			sc, err := c.scope(kefu.PermTicketsAssign)
+			if err != nil {
+				return nil, err
+			}
+			v, err := c.liveView(sc)
+			if err != nil {
+				return nil, err
+			}
+			filter = v.filter
 		}
-		ch, cancel, err := r.Subscribe(c.r.Context(), c.tenant(), agent, supervisor)
+		ch, cancel, err := r.Subscribe(c.r.Context(), c.tenant(), agent, supervisor, filter)
 		if err != nil {
 			return nil, err
 		}
@@ -270,5 +297,80 @@ func serveStream(w http.ResponseWriter, r *http.Request, s eventStream) {
 		if err := rc.Flush(); err != nil {
 			return
 		}
+	}
+}
+
+// liveView is what of the live figures a caller's organization scope
+// shows: the queues of their subtree (and tenant-wide queues only to a
+// tenant-wide scope) and the agents granted inside it. nil maps show all.
+type liveView struct {
+	queues map[string]bool
+	agents map[string]bool
+}
+
+func (c *call) liveView(sc store.Scope) (*liveView, error) {
+	if sc.OrgIDs == nil {
+		return &liveView{}, nil
+	}
+	qs, err := c.a.s.Queues(c.r.Context(), c.tenant())
+	if err != nil {
+		return nil, err
+	}
+	v := &liveView{queues: map[string]bool{}}
+	for _, q := range qs {
+		if sc.Sees(q.OrgID) {
+			v.queues[q.ID] = true
+		}
+	}
+	if v.agents, err = c.a.s.UsersInScope(c.r.Context(), sc); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (v *liveView) queue(id string) bool { return v.queues == nil || v.queues[id] }
+func (v *liveView) agent(id string) bool { return v.agents == nil || v.agents[id] }
+
+func (v *liveView) figures(f dispatch.Figures) dispatch.Figures {
+	out := f
+	out.Queues, out.Agents = []routing.QueueStats{}, []routing.AgentStats{}
+	for _, q := range f.Queues {
+		if v.queue(q.Queue) {
+			out.Queues = append(out.Queues, q)
+		}
+	}
+	for _, a := range f.Agents {
+		if v.agent(a.Agent) {
+			out.Agents = append(out.Agents, a)
+		}
+	}
+	return out
+}
+
+// filter applies the view to a supervisor stream's events.
+func (v *liveView) filter(event string, data json.RawMessage) (json.RawMessage, bool) {
+	if v.queues == nil && v.agents == nil {
+		return data, true
+	}
+	switch event {
+	case "figures":
+		var f dispatch.Figures
+		if json.Unmarshal(data, &f) != nil {
+			return nil, false
+		}
+		b, err := json.Marshal(v.figures(f))
+		return b, err == nil
+	default:
+		var ev struct {
+			Queue string `json:"queue_id"`
+			Agent string `json:"agent_id"`
+		}
+		if json.Unmarshal(data, &ev) != nil {
+			return nil, false
+		}
+		if ev.Queue != "" {
+			return data, v.queue(ev.Queue)
+		}
+		return data, ev.Agent != "" && v.agent(ev.Agent)
 	}
 }

@@ -53,7 +53,7 @@ func TestTwoNodesShareATenant(t *testing.T) {
 	if _, err := b.SetPresence(ctx, tenant, u.ID, "available", ""); err != nil {
 		t.Fatal(err)
 	}
-	stream, cancel, err := a.Subscribe(ctx, tenant, u.ID, false)
+	stream, cancel, err := a.Subscribe(ctx, tenant, u.ID, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,12 @@ type subscriber struct {
 	ch         chan Message
 	agent      string
 	supervisor bool
+	filter     Filter
 }
+
+// Filter narrows what a supervisor's stream shows (an organization scope):
+// it returns the event's data to send, or false to leave it out.
+type Filter func(event string, data json.RawMessage) (json.RawMessage, bool)
 
 // tenantSubs are this node's open streams of one tenant.
 type tenantSubs struct {
@@ -50,11 +55,17 @@ func (s *Service) deliver(tenant string, env envelope) {
 	if ts == nil {
 		return
 	}
-	m := Message{Event: env.Event, Data: env.Data}
 	for sub := range ts.subs {
 		if (env.Supervisor && sub.supervisor) || (env.Agent != "" && env.Agent == sub.agent) {
+			data := env.Data
+			if sub.filter != nil && env.Supervisor {
+				var ok bool
+				if data, ok = sub.filter(env.Event, data); !ok {
+					continue
+				}
+			}
 			select {
-			case sub.ch <- m:
+			case sub.ch <- Message{Event: env.Event, Data: data}:
 			default:
 			}
 		}
@@ -63,8 +74,8 @@ func (s *Service) deliver(tenant string, env envelope) {
 
 // Subscribe opens a stream: an agent's offers (agentID), or a supervisor's
 // live figures and routing events. The first messages are the current state.
-func (s *Service) Subscribe(ctx context.Context, tenant, agentID string, supervisor bool) (<-chan Message, func(), error) {
-	sub := &subscriber{ch: make(chan Message, 256), agent: agentID, supervisor: supervisor}
+func (s *Service) Subscribe(ctx context.Context, tenant, agentID string, supervisor bool, filter Filter) (<-chan Message, func(), error) {
+	sub := &subscriber{ch: make(chan Message, 256), agent: agentID, supervisor: supervisor, filter: filter}
 	s.mu.Lock()
 	ts := s.subs[tenant]
 	if ts == nil {
@@ -110,8 +121,15 @@ func (s *Service) Subscribe(ctx context.Context, tenant, agentID string, supervi
 		return nil, nil, err
 	}
 	for _, env := range first {
+		data := env.Data
+		if filter != nil && env.Supervisor {
+			var ok bool
+			if data, ok = filter(env.Event, data); !ok {
+				continue
+			}
+		}
 		select {
-		case sub.ch <- Message{Event: env.Event, Data: env.Data}:
+		case sub.ch <- Message{Event: env.Event, Data: data}:
 		default:
 		}
 	}

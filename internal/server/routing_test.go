@@ -283,3 +283,56 @@ func TestRoleCapacityRoutesAgentWithoutProfile(t *testing.T) {
 		t.Fatalf("the agent role's chat capacity is 3; offers: %d", len(l))
 	}
 }
+
+// A lead granted at one subsidiary sees that subsidiary's queues and
+// agents in the live view, not the rest of the tenant.
+func TestLiveViewFollowsOrgScope(t *testing.T) {
+	h := newHarness(t, storetest.Backends()[0])
+	w := h.world("acme")
+	roles := map[string]string{}
+	for _, r := range h.must(200, w.Token, "GET", "/api/v1/roles", nil).json(t)["items"].([]any) {
+		m := r.(map[string]any)
+		roles[m["name"].(string)] = m["id"].(string)
+	}
+	sub := w.IDs["org"]
+	subQ := h.must(201, w.Token, "POST", "/api/v1/queues", map[string]any{"name": "子公司队列", "channel": "chat", "org_id": sub}).str(t, "id")
+	user := func(email, role, org string) string {
+		g := map[string]any{"role_id": roles[role]}
+		if org != "" {
+			g["org_id"] = org
+		}
+		return h.must(201, w.Token, "POST", "/api/v1/users", map[string]any{"email": email, "name": email, "kind": "agent",
+			"password": "password-1234", "grants": []map[string]any{g}}).str(t, "id")
+	}
+	user("sublead@acme.test", "team_lead", sub)
+	subAgent := user("subagent@acme.test", "agent", sub)
+	for _, a := range []string{subAgent, w.IDs["agent"]} {
+		h.must(200, w.Token, "PUT", "/api/v1/users/"+a+"/presence", map[string]any{"state": "available"})
+	}
+	ids := func(token string) (queues, agents map[string]bool) {
+		f := h.must(200, token, "GET", "/api/v1/routing/live", nil).json(t)
+		queues, agents = map[string]bool{}, map[string]bool{}
+		for _, q := range f["queues"].([]any) {
+			queues[q.(map[string]any)["queue"].(string)] = true
+		}
+		for _, a := range f["agents"].([]any) {
+			agents[a.(map[string]any)["agent"].(string)] = true
+		}
+		return
+	}
+	qs, as := ids(h.tokenFor("sublead@acme.test"))
+	if len(qs) != 1 || !qs[subQ] || !as[subAgent] || as[w.IDs["agent"]] {
+		t.Fatalf("scoped lead sees queues %v agents %v", qs, as)
+	}
+	qs, as = ids(w.Token)
+	if !qs[subQ] || !qs[w.IDs["queue"]] || !as[subAgent] || !as[w.IDs["agent"]] {
+		t.Fatalf("tenant admin sees queues %v agents %v", qs, as)
+	}
+	// The scoped lead's stream shows the same.
+	ch, stop := h.stream(h.tokenFor("sublead@acme.test"), "?view=supervisor")
+	defer stop()
+	f := next(t, ch, "figures")
+	if qsList := f.Data["queues"].([]any); len(qsList) != 1 {
+		t.Fatalf("stream figures: %v", f.Data["queues"])
+	}
+}

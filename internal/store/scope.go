@@ -161,3 +161,37 @@ func (s *Store) forgetTiers(tenantID string) {
 	delete(s.tierCache.tenants, tenantID)
 	s.tierCache.mu.Unlock()
 }
+
+// Sees reports whether an organization (its id, "" for the tenant as a
+// whole) is inside the scope.
+func (sc Scope) Sees(orgID string) bool {
+	if orgID == "" {
+		return sc.OrgIDs == nil
+	}
+	return sc.sees(orgID)
+}
+
+// UsersInScope lists the users with a grant inside the scope (nil for a
+// whole-tenant scope: everyone). Live views use it to show a scoped lead
+// only the people of their subtree.
+func (s *Store) UsersInScope(ctx context.Context, sc Scope) (map[string]bool, error) {
+	if sc.OrgIDs == nil {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, COALESCE(org_id, '') FROM grants WHERE tenant_id = $1`, sc.TenantID)
+	if err != nil {
+		return nil, kefu.Internal(err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var user, org string
+		if err := rows.Scan(&user, &org); err != nil {
+			return nil, kefu.Internal(err)
+		}
+		if org != "" && sc.sees(org) {
+			out[user] = true
+		}
+	}
+	return out, kefu.InternalOrNil(rows.Err())
+}
