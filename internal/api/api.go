@@ -23,6 +23,7 @@ import (
 	"github.com/kefu-project/kefu/internal/clock"
 	"github.com/kefu-project/kefu/internal/dispatch"
 	"github.com/kefu-project/kefu/internal/i18n"
+	"github.com/kefu-project/kefu/internal/intake"
 	"github.com/kefu-project/kefu/internal/kefu"
 	"github.com/kefu-project/kefu/internal/store"
 )
@@ -42,6 +43,8 @@ type Options struct {
 	// Routing is the node's live routing; nil answers routing calls with
 	// routing_off.
 	Routing *dispatch.Service
+	// Screener screens customers' messages for emergencies; nil screens none.
+	Screener *intake.Screener
 }
 
 // API serves /api/v1.

@@ -211,6 +211,7 @@ func (a *API) register() {
 	a.registerOrgUpdates()
 	a.registerPeople()
 	a.routingRoutes()
+	a.intakeRoutes()
 	a.registerPlatform()
 	a.add(&Route{Method: "GET", Path: "/api/v1/openapi.json", Tag: "meta", Summary: "This document", Public: true, Response: map[string]any{}}, func(c *call) (any, error) {
 		return c.a.Document(), nil

@@ -153,6 +153,19 @@ func (a *API) registerTickets() {
 			m := in.Message.message()
 			n.Message = &m
 		}
+		// Intake: the customer's words are screened before the ticket exists,
+		// so an emergency is one from its first moment.
+		words := []string{n.Ticket.Subject}
+		if n.Message != nil && (n.Message.Kind == "" || n.Message.Kind == kefu.MessageCustomer) {
+			words = append(words, n.Message.Body)
+		}
+		if e := c.screen(words...); e != nil {
+			n.Emergency = e
+			n.Ticket.Priority = kefu.PriorityEmergency
+			if q := c.emergencyQueue(); q != "" {
+				n.Ticket.QueueID = q
+			}
+		}
 		t, m, err := c.a.s.CreateTicket(c.r.Context(), sc, c.actor(), n)
 		c.routed(t, err)
 		return store.TicketCreated{Ticket: t, Message: m}, err
@@ -188,7 +201,26 @@ func (a *API) registerTickets() {
 	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/messages", Tag: "tickets", Summary: "Add a message, reply or internal note", Status: http.StatusCreated,
 		Request: messageIn{}, Response: kefu.Message{}}, withBody(kefu.PermTicketsWrite, func(c *call, sc store.Scope, in messageIn) (any, error) {
-		return c.a.s.AddMessage(c.r.Context(), sc, c.actor(), c.id(), in.message())
+		msg := in.message()
+		// Intake: a customer's message is screened first, and an emergency is
+		// raised before the message is stored, so that no failure after it can
+		// lose the alarm.
+		var raised *kefu.Ticket
+		if msg.Kind == kefu.MessageCustomer || msg.Kind == "" {
+			if e := c.screen(msg.Body); e != nil {
+				e.TicketID = c.id()
+				t, _, err := c.a.s.RaiseEmergency(c.r.Context(), sc, c.actor(), *e, c.emergencyQueue())
+				if err != nil {
+					return nil, err
+				}
+				raised = &t
+			}
+		}
+		m, err := c.a.s.AddMessage(c.r.Context(), sc, c.actor(), c.id(), msg)
+		if raised != nil {
+			c.routed(*raised, nil)
+		}
+		return m, err
 	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/forward", Tag: "tickets", Summary: "Forward to a department, with a deadline that becomes a commitment",
 		Request: forwardIn{}, Response: store.Forwarded{}}, withBody(kefu.PermTicketsForward, func(c *call, sc store.Scope, in forwardIn) (any, error) {

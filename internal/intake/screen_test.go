@@ -79,3 +79,16 @@ func FuzzScreen(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkScreen: one message through the built-in lexicon and model.
+//
+//	go test ./internal/intake -run XXX -bench Screen
+func BenchmarkScreen(b *testing.B) {
+	s := DefaultScreener()
+	msgs := []string{"您好，请帮我查询一下订单状态，谢谢。", "the driver keeps driving somewhere remote and my phone is dying",
+		"救命啊这价格太贵了", "我的退款什么时候到账？订单号 A1234567，已经等了一个星期了，麻烦尽快处理"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s.Screen(msgs[i%len(msgs)])
+	}
+}

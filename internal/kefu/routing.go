@@ -89,3 +89,23 @@ func (p AgentProfile) EffectiveCapacity() map[string]int {
 	}
 	return out
 }
+
+// Emergency is a threat to life or safety that screening found in a
+// message. It stays pinned for supervisors until a person acknowledges it.
+type Emergency struct {
+	ID        string     `json:"id"`
+	TicketID  string     `json:"ticket_id"`
+	MessageID string     `json:"message_id,omitempty"`
+	Kind      string     `json:"kind"`
+	Score     float64    `json:"score"`
+	Reason    string     `json:"reason"`
+	RaisedAt  time.Time  `json:"raised_at"`
+	AckedBy   string     `json:"acked_by,omitempty"`
+	AckedAt   *time.Time `json:"acked_at,omitempty"`
+}
+
+// IntakeSettings are a tenant's intake choices: where emergencies go.
+type IntakeSettings struct {
+	SafetyQueueID string    `json:"safety_queue_id,omitempty"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}

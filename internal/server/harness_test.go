@@ -187,6 +187,13 @@ func (h *harness) world(slug string) world {
 	w.IDs["webhook"] = id(h.must(201, tok, "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/" + marker, "events": []string{"ticket.*"}}))
 	w.IDs["token"] = id(h.must(201, tok, "POST", "/api/v1/tokens", map[string]any{"name": "ci " + marker}))
 	w.IDs["attachment"] = id(h.must(201, tok, "POST", "/api/v1/attachments?filename=receipt.txt", "收据 "+marker))
+	sos := id(h.must(201, tok, "POST", "/api/v1/tickets", map[string]any{"subject": "救命 " + marker, "channel": "chat",
+		"customer": map[string]any{"id": w.IDs["customer"]}, "message": map[string]any{"kind": "customer", "body": "救命 他拿着刀不让我走 " + marker}}))
+	em := h.must(200, tok, "GET", "/api/v1/emergencies?ticket_id="+sos, nil).json(h.t)["items"].([]any)
+	if len(em) != 1 {
+		h.t.Fatalf("world %s: the emergency ticket raised %d emergencies", slug, len(em))
+	}
+	w.IDs["emergency"] = em[0].(map[string]any)["id"].(string)
 	w.IDs["code"] = "ka"
 	return w
 }

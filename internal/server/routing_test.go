@@ -336,3 +336,77 @@ func TestLiveViewFollowsOrgScope(t *testing.T) {
 		t.Fatalf("stream figures: %v", f.Data["queues"])
 	}
 }
+
+// Intake screens every customer's words: an emergency ticket is top
+// priority in the safety queue from its first moment, routed only to the
+// in-house safety team, pinned until a person acknowledges it, and its
+// alarm reaches webhooks; a later message can raise one too.
+func TestEmergencyFastPath(t *testing.T) {
+	h := newHarness(t, storetest.Backends()[0])
+	w := h.world("acme")
+	tok := w.Token
+	safety := h.must(201, tok, "POST", "/api/v1/queues", map[string]any{"name": "安全", "channel": "chat", "in_house_only": true}).str(t, "id")
+	h.must(422, tok, "PUT", "/api/v1/intake/settings", map[string]any{"safety_queue_id": "nope"})
+	h.must(200, tok, "PUT", "/api/v1/intake/settings", map[string]any{"safety_queue_id": safety})
+
+	// A vendor agent is online; the emergency must wait for in-house.
+	v := h.must(201, tok, "POST", "/api/v1/users", map[string]any{"email": "v@acme.test", "name": "外包", "kind": "vendor_agent",
+		"vendor_id": w.IDs["vendor"], "password": "password-1234", "grants": []map[string]any{{"role_id": w.IDs["role"]}}}).str(t, "id")
+	vTok := h.tokenFor("v@acme.test")
+	h.must(200, vTok, "PUT", "/api/v1/users/"+v+"/presence", map[string]any{"state": "available"})
+
+	tk := h.must(201, tok, "POST", "/api/v1/tickets", map[string]any{"subject": "行程中", "channel": "chat",
+		"customer": map[string]any{"id": w.IDs["customer"]},
+		"message":  map[string]any{"kind": "customer", "body": "司机把车门锁了，一直往山里开，不说话，我手机快没电了"}}).json(t)
+	if tk["priority"] != "emergency" || tk["queue_id"] != safety {
+		t.Fatalf("emergency ticket: %v", tk)
+	}
+	id := tk["id"].(string)
+	h.must(200, tok, "POST", "/api/v1/emergencies/"+w.IDs["emergency"]+"/ack", nil) // the world's own, taken care of
+	open := h.must(200, tok, "GET", "/api/v1/emergencies", nil).json(t)["items"].([]any)
+	if len(open) != 1 || open[0].(map[string]any)["ticket_id"] != id || open[0].(map[string]any)["kind"] != "danger_situation" {
+		t.Fatalf("pinned: %v", open)
+	}
+	if l := h.must(200, vTok, "GET", "/api/v1/routing/offers", nil).json(t)["items"].([]any); len(l) != 0 {
+		t.Fatalf("a vendor agent was offered an emergency: %v", l)
+	}
+	// An in-house agent comes online and is offered it at once.
+	aTok := h.tokenFor("agent@acme.test")
+	h.must(200, aTok, "PUT", "/api/v1/users/"+w.IDs["agent"]+"/presence", map[string]any{"state": "available"})
+	if l := h.must(200, aTok, "GET", "/api/v1/routing/offers", nil).json(t)["items"].([]any); len(l) != 1 {
+		t.Fatalf("in-house offers: %v", l)
+	}
+	eid := open[0].(map[string]any)["id"].(string)
+	ack := h.must(200, aTok, "POST", "/api/v1/emergencies/"+eid+"/ack", nil).json(t)
+	if ack["acked_by"] != w.IDs["agent"] {
+		t.Fatalf("ack: %v", ack)
+	}
+	if l := h.must(200, tok, "GET", "/api/v1/emergencies", nil).json(t)["items"].([]any); len(l) != 0 {
+		t.Fatalf("still pinned after the ack: %v", l)
+	}
+	hist := string(h.must(200, tok, "GET", "/api/v1/tickets/"+id+"/history", nil).Body)
+	for _, want := range []string{"emergency.raised", "emergency.acknowledged", "reason"} {
+		if !strings.Contains(hist, want) {
+			t.Fatalf("history lacks %s: %s", want, hist)
+		}
+	}
+
+	// Hyperbole is not an emergency; a later message that is one raises it.
+	calm := h.must(201, tok, "POST", "/api/v1/tickets", map[string]any{"subject": "价格", "channel": "chat",
+		"customer": map[string]any{"id": w.IDs["customer"]}, "message": map[string]any{"kind": "customer", "body": "救命啊这价格太贵了"}}).json(t)
+	if calm["priority"] == "emergency" {
+		t.Fatalf("hyperbole raised an emergency: %v", calm)
+	}
+	cid := calm["id"].(string)
+	h.must(201, tok, "POST", "/api/v1/tickets/"+cid+"/messages", map[string]any{"kind": "agent", "body": "他拿着刀 救命"}) // an agent's words are not screened
+	if got := h.must(200, tok, "GET", "/api/v1/tickets/"+cid, nil).json(t); got["priority"] == "emergency" {
+		t.Fatal("an agent's message raised an emergency")
+	}
+	h.must(201, tok, "POST", "/api/v1/tickets/"+cid+"/messages", map[string]any{"kind": "customer", "body": "救命 他拿着刀不让我走"})
+	if got := h.must(200, tok, "GET", "/api/v1/tickets/"+cid, nil).json(t); got["priority"] != "emergency" || got["queue_id"] != safety {
+		t.Fatalf("a later message: %v", got)
+	}
+	if l := h.must(200, tok, "GET", "/api/v1/emergencies?ticket_id="+cid, nil).json(t)["items"].([]any); len(l) != 1 {
+		t.Fatalf("the ticket's emergencies: %v", l)
+	}
+}

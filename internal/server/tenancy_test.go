@@ -27,6 +27,7 @@ func pathID(path, param string, b world) string {
 		"tickets": b.IDs["ticket"], "customers": b.IDs["customer"], "orgs": b.IDs["org"], "departments": b.IDs["department"],
 		"vendors": b.IDs["vendor"], "queues": b.IDs["queue"], "roles": b.IDs["role"], "users": b.IDs["agent"], "tokens": b.IDs["token"],
 		"webhooks": b.IDs["webhook"], "approvals": b.IDs["approval"], "merges": b.IDs["merge"], "attachments": b.IDs["attachment"],
+		"emergencies": b.IDs["emergency"],
 	}[seg]
 }
 
@@ -76,6 +77,8 @@ func bodies(b world, due time.Time) map[string]any {
 		"POST /api/v1/tickets/{id}/accept":   nil,
 		"POST /api/v1/tickets/{id}/decline":  map[string]any{"reason": "probe"},
 		"POST /api/v1/tickets/{id}/transfer": map[string]any{"queue_id": b.IDs["queue"], "user_id": b.IDs["agent"], "reason": "probe"},
+		"PUT /api/v1/intake/settings":        map[string]any{"safety_queue_id": b.IDs["queue"]},
+		"POST /api/v1/emergencies/{id}/ack":  nil,
 	}
 }
 

@@ -150,3 +150,62 @@ func TestRoleCapacityIsTheDefault(t *testing.T) {
 		}
 	})
 }
+
+func TestEmergencies(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC))
+	storetest.Each(t, clk, func(t *testing.T, s *store.Store) {
+		ten, _ := newTenant(t, s, "acme")
+		other, _ := newTenant(t, s, "other")
+		sc := store.Whole(ten.ID)
+		q, _ := s.CreateQueue(ctx, ten.ID, admin, kefu.Queue{Name: "安全", Channel: "chat", InHouseOnly: true})
+		if _, err := s.PutIntakeSettings(ctx, other.ID, admin, kefu.IntakeSettings{SafetyQueueID: q.ID}); kefu.KindOf(err) != kefu.KindInvalid {
+			t.Fatalf("another tenant's queue as safety queue: %v", err)
+		}
+		if _, err := s.PutIntakeSettings(ctx, ten.ID, admin, kefu.IntakeSettings{SafetyQueueID: q.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := s.IntakeSettings(ctx, ten.ID); st.SafetyQueueID != q.ID {
+			t.Fatalf("settings: %+v", st)
+		}
+		tk, msg, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "救命", Priority: kefu.PriorityEmergency, QueueID: q.ID},
+			Customer:  store.CustomerRef{Name: "c", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: "13900000009"}}},
+			Message:   &kefu.Message{Body: "救命 他拿着刀"},
+			Emergency: &kefu.Emergency{Kind: "weapon", Score: 3.2, Reason: "signs: 刀"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		open, err := s.Emergencies(ctx, sc, true, "")
+		if err != nil || len(open) != 1 || open[0].TicketID != tk.ID || open[0].MessageID != msg.ID || open[0].Kind != "weapon" {
+			t.Fatalf("open: %+v %v", open, err)
+		}
+		if l, _ := s.Emergencies(ctx, store.Whole(other.ID), true, ""); len(l) != 0 {
+			t.Fatalf("another tenant sees %v", l)
+		}
+		_, err = s.AckEmergency(ctx, store.Whole(other.ID), admin, open[0].ID)
+		wantKind(t, err, kefu.KindNotFound)
+		clk.Advance(30 * time.Second)
+		e, err := s.AckEmergency(ctx, sc, store.Actor{ID: "u-safety", Kind: "user"}, open[0].ID)
+		if err != nil || e.AckedBy != "u-safety" || e.AckedAt == nil || e.AckedAt.Sub(e.RaisedAt) != 30*time.Second {
+			t.Fatalf("ack: %+v %v", e, err)
+		}
+		again, _ := s.AckEmergency(ctx, sc, store.Actor{ID: "u-late", Kind: "user"}, open[0].ID)
+		if again.AckedBy != "u-safety" {
+			t.Fatalf("a second ack replaced the first: %+v", again)
+		}
+		if l, _ := s.Emergencies(ctx, sc, true, ""); len(l) != 0 {
+			t.Fatalf("still open: %+v", l)
+		}
+		// A later message raises another on an ordinary ticket.
+		tk2, _, _ := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "订单"},
+			Customer: store.CustomerRef{Name: "c", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: "13900000010"}}}})
+		got, _, err := s.RaiseEmergency(ctx, sc, admin, kefu.Emergency{TicketID: tk2.ID, Kind: "fire", Score: 2, Reason: "着火"}, q.ID)
+		if err != nil || got.Priority != kefu.PriorityEmergency || got.QueueID != q.ID {
+			t.Fatalf("raise: %+v %v", got, err)
+		}
+		_, _, err = s.RaiseEmergency(ctx, store.Whole(other.ID), admin, kefu.Emergency{TicketID: tk2.ID, Kind: "fire"}, "")
+		wantKind(t, err, kefu.KindNotFound)
+		if l, _ := s.Emergencies(ctx, sc, false, tk2.ID); len(l) != 1 || l[0].Kind != "fire" {
+			t.Fatalf("ticket's emergencies: %+v", l)
+		}
+	})
+}

@@ -27,6 +27,9 @@ type NewTicket struct {
 	Ticket   kefu.Ticket
 	Customer CustomerRef
 	Message  *kefu.Message // the first message, usually the customer's
+	// Emergency, when intake's screening found one, is recorded with the
+	// ticket in the same write (kind, score and reason; ids are filled in).
+	Emergency *kefu.Emergency
 }
 
 // maxBody caps one message; longer text is an error, not a silent cut.
@@ -307,6 +310,16 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		created := TicketCreated{t, m}
 		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, created); err != nil {
 			return err
+		}
+		if n.Emergency != nil {
+			e := *n.Emergency
+			e.TicketID = t.ID
+			if m != nil {
+				e.MessageID = m.ID
+			}
+			if err := tx.raiseEmergency(tenantID, a, &e); err != nil {
+				return err
+			}
 		}
 		tx.SetResult(created)
 		out, outMsg = t, m

@@ -45,3 +45,26 @@ CREATE TABLE leases (
 -- Capacity per channel can be set per role (agents holding it take that
 -- many at once) and per agent (which wins).
 ALTER TABLE roles ADD COLUMN capacity TEXT NOT NULL DEFAULT '{}';
+
+-- Intake: where emergencies go, and every emergency raised, pinned until a
+-- person acknowledges it.
+CREATE TABLE intake_settings (
+  tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+  safety_queue_id TEXT REFERENCES queues(id),
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE emergencies (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  ticket_id TEXT NOT NULL REFERENCES tickets(id),
+  kind TEXT NOT NULL,
+  score DOUBLE PRECISION NOT NULL,
+  reason TEXT NOT NULL,
+  message_id TEXT NOT NULL DEFAULT '',
+  raised_at BIGINT NOT NULL,
+  acked_by TEXT NOT NULL DEFAULT '',
+  acked_at BIGINT
+);
+CREATE INDEX emergencies_open ON emergencies(tenant_id, acked_at, raised_at);
+CREATE INDEX emergencies_ticket ON emergencies(ticket_id);
