@@ -102,10 +102,40 @@ type Emergency struct {
 	RaisedAt  time.Time  `json:"raised_at"`
 	AckedBy   string     `json:"acked_by,omitempty"`
 	AckedAt   *time.Time `json:"acked_at,omitempty"`
+	// Level is how far up the ladder it has gone unacknowledged (0: the
+	// safety team only); EscalatedTo names that rung.
+	Level       int        `json:"level"`
+	EscalatedTo string     `json:"escalated_to,omitempty"`
+	EscalatedAt *time.Time `json:"escalated_at,omitempty"`
 }
 
 // IntakeSettings are a tenant's intake choices: where emergencies go.
 type IntakeSettings struct {
-	SafetyQueueID string    `json:"safety_queue_id,omitempty"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	SafetyQueueID string `json:"safety_queue_id,omitempty"`
+	// AckTargetSeconds: an emergency nobody acknowledged within this long
+	// goes one rung up the Ladder, and again after each further target.
+	AckTargetSeconds int `json:"ack_target_seconds"`
+	// Ladder names who is alerted at each rung, in order (role names, e.g.
+	// team_lead, supervisor, manager); empty means DefaultLadder.
+	Ladder    []string  `json:"ladder"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// DefaultLadder is the escalation ladder above the safety team.
+var DefaultLadder = []string{"team_lead", "supervisor", "admin"}
+
+// EffectiveLadder is the ladder in force.
+func (s IntakeSettings) EffectiveLadder() []string {
+	if len(s.Ladder) == 0 {
+		return DefaultLadder
+	}
+	return s.Ladder
+}
+
+// AckTarget is the acknowledgement target in force (default 60 s).
+func (s IntakeSettings) AckTarget() time.Duration {
+	if s.AckTargetSeconds <= 0 {
+		return 60 * time.Second
+	}
+	return time.Duration(s.AckTargetSeconds) * time.Second
 }

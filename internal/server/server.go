@@ -184,6 +184,7 @@ func Serve(ctx context.Context, c Config, n *Node) error {
 		}
 	}()
 	go maintain(hookCtx, n.Store, c.Logger)
+	go escalate(hookCtx, n.Store, c.Logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
@@ -208,6 +209,26 @@ func Serve(ctx context.Context, c Config, n *Node) error {
 	stopHooks()
 	<-hooksDone
 	return err
+}
+
+// escalate moves unacknowledged emergencies up their tenant's ladder,
+// checking every second; the time that counts is the store's (injectable)
+// clock. Safe on every node: each rung is taken once.
+func escalate(ctx context.Context, s *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := s.EscalateEmergencies(ctx); err != nil && ctx.Err() == nil {
+			log.Error("emergencies not escalated", "err", err)
+		} else if n > 0 {
+			log.Warn("emergencies escalated: nobody acknowledged them in time", "rungs", n)
+		}
+	}
 }
 
 // IdempotencyKeep is how long a saved Idempotency-Key response is replayed.

@@ -207,5 +207,43 @@ func TestEmergencies(t *testing.T) {
 		if l, _ := s.Emergencies(ctx, sc, false, tk2.ID); len(l) != 1 || l[0].Kind != "fire" {
 			t.Fatalf("ticket's emergencies: %+v", l)
 		}
+
+		// Nobody acknowledges the fire: it goes up the ladder, one rung per
+		// target passed, each rung recorded once however often the pass runs.
+		if _, err := s.PutIntakeSettings(ctx, ten.ID, admin, kefu.IntakeSettings{SafetyQueueID: q.ID, AckTargetSeconds: 60,
+			Ladder: []string{"team_lead", "supervisor"}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.PutIntakeSettings(ctx, ten.ID, admin, kefu.IntakeSettings{AckTargetSeconds: 1})
+		wantKind(t, err, kefu.KindInvalid)
+		clk.Advance(59 * time.Second)
+		if n, err := s.EscalateEmergencies(ctx); err != nil || n != 0 {
+			t.Fatalf("before the target: %d %v", n, err)
+		}
+		clk.Advance(2 * time.Second)
+		if n, _ := s.EscalateEmergencies(ctx); n != 1 {
+			t.Fatalf("after one target: %d rungs", n)
+		}
+		if n, _ := s.EscalateEmergencies(ctx); n != 0 {
+			t.Fatalf("the same rung twice: %d", n)
+		}
+		clk.Advance(10 * time.Minute)
+		if n, _ := s.EscalateEmergencies(ctx); n != 1 {
+			t.Fatalf("the ladder has two rungs; took %d more", n)
+		}
+		l, _ := s.Emergencies(ctx, sc, true, "")
+		if len(l) != 1 || l[0].Level != 2 || l[0].EscalatedAt == nil {
+			t.Fatalf("escalated: %+v", l)
+		}
+		evs, _ := s.Events(ctx, ten.ID, store.EventFilter{TicketID: tk2.ID, Type: "emergency.", Limit: 10})
+		var rungs []string
+		for _, ev := range evs {
+			if ev.Type == "emergency.escalated" {
+				rungs = append(rungs, ev.Type)
+			}
+		}
+		if len(rungs) != 2 {
+			t.Fatalf("escalation events: %d", len(rungs))
+		}
 	})
 }

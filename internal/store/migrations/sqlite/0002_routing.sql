@@ -51,6 +51,8 @@ ALTER TABLE roles ADD COLUMN capacity TEXT NOT NULL DEFAULT '{}';
 CREATE TABLE intake_settings (
   tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
   safety_queue_id TEXT REFERENCES queues(id),
+  ack_target_seconds INTEGER NOT NULL DEFAULT 60,
+  ladder TEXT NOT NULL DEFAULT '[]',
   updated_at INTEGER NOT NULL
 );
 
@@ -64,7 +66,11 @@ CREATE TABLE emergencies (
   message_id TEXT NOT NULL DEFAULT '',
   raised_at INTEGER NOT NULL,
   acked_by TEXT NOT NULL DEFAULT '',
-  acked_at INTEGER
+  acked_at INTEGER,
+  level INTEGER NOT NULL DEFAULT 0,
+  escalated_at INTEGER
 );
 CREATE INDEX emergencies_open ON emergencies(tenant_id, acked_at, raised_at);
 CREATE INDEX emergencies_ticket ON emergencies(ticket_id);
+-- The escalation pass looks at every tenant's unacknowledged ones each second.
+CREATE INDEX emergencies_unacked ON emergencies(raised_at) WHERE acked_at IS NULL;
