@@ -33,6 +33,18 @@ func (c *call) emergencyQueue() string {
 
 type ackOut = kefu.Emergency
 
+// announce pushes an emergency to supervisors' streams on every node.
+func (c *call) announce(event string, e kefu.Emergency) {
+	if c.a.o.Routing == nil {
+		return
+	}
+	queue := ""
+	if t, err := c.a.s.Ticket(c.r.Context(), store.Whole(c.tenant()), e.TicketID); err == nil {
+		queue = t.QueueID
+	}
+	c.a.o.Routing.Announce(c.tenant(), event, queue, e)
+}
+
 func (a *API) intakeRoutes() {
 	a.add(&Route{Method: "GET", Path: "/api/v1/intake/settings", Tag: "intake", Summary: "Where emergencies go (the safety team's queue)",
 		Response: kefu.IntakeSettings{}}, func(c *call) (any, error) {
@@ -61,6 +73,10 @@ func (a *API) intakeRoutes() {
 	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/emergencies/{id}/ack", Tag: "intake", Summary: "Acknowledge an emergency: a person has it now",
 		Status: http.StatusOK, Response: ackOut{}}, inScope(kefu.PermTicketsWrite, func(c *call, sc store.Scope) (any, error) {
-		return c.a.s.AckEmergency(c.r.Context(), sc, c.actor(), c.id())
+		e, err := c.a.s.AckEmergency(c.r.Context(), sc, c.actor(), c.id())
+		if err == nil {
+			c.announce("emergency_acknowledged", e)
+		}
+		return e, err
 	}))
 }

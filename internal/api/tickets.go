@@ -168,6 +168,11 @@ func (a *API) registerTickets() {
 		}
 		t, m, err := c.a.s.CreateTicket(c.r.Context(), sc, c.actor(), n)
 		c.routed(t, err)
+		if err == nil && n.Emergency != nil {
+			if l, lerr := c.a.s.Emergencies(c.r.Context(), sc, false, t.ID); lerr == nil && len(l) > 0 {
+				c.announce("emergency", l[0])
+			}
+		}
 		return store.TicketCreated{Ticket: t, Message: m}, err
 	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}", Tag: "tickets", Summary: "Read a ticket", Response: kefu.Ticket{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
@@ -209,11 +214,12 @@ func (a *API) registerTickets() {
 		if msg.Kind == kefu.MessageCustomer || msg.Kind == "" {
 			if e := c.screen(msg.Body); e != nil {
 				e.TicketID = c.id()
-				t, _, err := c.a.s.RaiseEmergency(c.r.Context(), sc, c.actor(), *e, c.emergencyQueue())
+				t, em, err := c.a.s.RaiseEmergency(c.r.Context(), sc, c.actor(), *e, c.emergencyQueue())
 				if err != nil {
 					return nil, err
 				}
 				raised = &t
+				c.announce("emergency", em)
 			}
 		}
 		m, err := c.a.s.AddMessage(c.r.Context(), sc, c.actor(), c.id(), msg)

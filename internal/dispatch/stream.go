@@ -46,6 +46,17 @@ func (s *Service) publish(tenant string, env envelope) {
 	}
 }
 
+// Announce pushes an event that is not routing's own (an emergency raised,
+// escalated or acknowledged) to every node's supervisor streams. queueID,
+// when known, lets a scoped supervisor's filter place it.
+func (s *Service) Announce(tenant, event, queueID string, data any) {
+	b, err := json.Marshal(map[string]any{"queue_id": queueID, event: data})
+	if err != nil {
+		return
+	}
+	s.publish(tenant, envelope{Supervisor: true, Event: event, Data: b})
+}
+
 // deliver gives an event to this node's matching streams; a stream too
 // slow to keep up misses messages rather than holding routing up.
 func (s *Service) deliver(tenant string, env envelope) {

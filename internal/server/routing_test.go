@@ -355,6 +355,8 @@ func TestEmergencyFastPath(t *testing.T) {
 	vTok := h.tokenFor("v@acme.test")
 	h.must(200, vTok, "PUT", "/api/v1/users/"+v+"/presence", map[string]any{"state": "available"})
 
+	sup, stopSup := h.stream(tok, "?view=supervisor")
+	defer stopSup()
 	tk := h.must(201, tok, "POST", "/api/v1/tickets", map[string]any{"subject": "行程中", "channel": "chat",
 		"customer": map[string]any{"id": w.IDs["customer"]},
 		"message":  map[string]any{"kind": "customer", "body": "司机把车门锁了，一直往山里开，不说话，我手机快没电了"}}).json(t)
@@ -377,10 +379,14 @@ func TestEmergencyFastPath(t *testing.T) {
 		t.Fatalf("in-house offers: %v", l)
 	}
 	eid := open[0].(map[string]any)["id"].(string)
+	if ev := next(t, sup, "emergency"); ev.Data["emergency"].(map[string]any)["id"] != eid || ev.Data["queue_id"] != safety {
+		t.Fatalf("supervisors' stream: %v", ev.Data)
+	}
 	ack := h.must(200, aTok, "POST", "/api/v1/emergencies/"+eid+"/ack", nil).json(t)
 	if ack["acked_by"] != w.IDs["agent"] {
 		t.Fatalf("ack: %v", ack)
 	}
+	next(t, sup, "emergency_acknowledged")
 	if l := h.must(200, tok, "GET", "/api/v1/emergencies", nil).json(t)["items"].([]any); len(l) != 0 {
 		t.Fatalf("still pinned after the ack: %v", l)
 	}

@@ -184,7 +184,7 @@ func Serve(ctx context.Context, c Config, n *Node) error {
 		}
 	}()
 	go maintain(hookCtx, n.Store, c.Logger)
-	go escalate(hookCtx, n.Store, c.Logger)
+	go escalate(hookCtx, n.Store, n.Routing, c.Logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
@@ -214,7 +214,7 @@ func Serve(ctx context.Context, c Config, n *Node) error {
 // escalate moves unacknowledged emergencies up their tenant's ladder,
 // checking every second; the time that counts is the store's (injectable)
 // clock. Safe on every node: each rung is taken once.
-func escalate(ctx context.Context, s *store.Store, log *slog.Logger) {
+func escalate(ctx context.Context, s *store.Store, routes *dispatch.Service, log *slog.Logger) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -223,10 +223,18 @@ func escalate(ctx context.Context, s *store.Store, log *slog.Logger) {
 			return
 		case <-t.C:
 		}
-		if n, err := s.EscalateEmergencies(ctx); err != nil && ctx.Err() == nil {
+		up, err := s.EscalateEmergencies(ctx)
+		if err != nil && ctx.Err() == nil {
 			log.Error("emergencies not escalated", "err", err)
-		} else if n > 0 {
-			log.Warn("emergencies escalated: nobody acknowledged them in time", "rungs", n)
+		}
+		for _, e := range up {
+			log.Warn("emergency escalated: nobody acknowledged it in time", "tenant", e.TenantID, "ticket", e.Emergency.TicketID,
+				"rung", e.Emergency.EscalatedTo)
+			queue := ""
+			if t, err := s.Ticket(ctx, store.Whole(e.TenantID), e.Emergency.TicketID); err == nil {
+				queue = t.QueueID
+			}
+			routes.Announce(e.TenantID, "emergency_escalated", queue, e.Emergency)
 		}
 	}
 }

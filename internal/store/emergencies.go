@@ -129,19 +129,25 @@ func scanEmergency(sc interface{ Scan(...any) error }) (kefu.Emergency, error) {
 	return e, nil
 }
 
+// Escalated is one rung an emergency went up.
+type Escalated struct {
+	TenantID  string
+	Emergency kefu.Emergency
+}
+
 // EscalateEmergencies moves every open emergency that has waited past its
 // tenant's acknowledgement target one rung up the ladder per target
 // passed, recording "emergency.escalated" (history and webhooks: the
 // on-call notifier) for each rung. Safe on several nodes at once: a rung
 // is taken with a conditional update, so only one node records it.
-func (s *Store) EscalateEmergencies(ctx context.Context) (int, error) {
+func (s *Store) EscalateEmergencies(ctx context.Context) ([]Escalated, error) {
 	now := s.Now()
 	rows, err := s.db.QueryContext(ctx, `SELECT e.tenant_id, e.`+strings.ReplaceAll(emergencyCols, ", ", ", e.")+`,
 		COALESCE(i.ack_target_seconds, 60), COALESCE(i.ladder, '[]')
 		FROM emergencies e LEFT JOIN intake_settings i ON i.tenant_id = e.tenant_id
 		WHERE e.acked_at IS NULL AND e.raised_at <= $1 ORDER BY e.raised_at LIMIT 1000`, us(now.Add(-5*time.Second)))
 	if err != nil {
-		return 0, kefu.Internal(err)
+		return nil, kefu.Internal(err)
 	}
 	type due struct {
 		tenant string
@@ -159,7 +165,7 @@ func (s *Store) EscalateEmergencies(ctx context.Context) (int, error) {
 		if err := rows.Scan(&tenant, &e.ID, &e.TicketID, &e.MessageID, &e.Kind, &e.Score, &e.Reason, &raised, &e.AckedBy, &acked, &e.Level, &escalated,
 			&target, &ladderJSON); err != nil {
 			rows.Close()
-			return 0, kefu.Internal(err)
+			return nil, kefu.Internal(err)
 		}
 		e.RaisedAt = fromUS(raised)
 		st := kefu.IntakeSettings{AckTargetSeconds: target}
@@ -172,13 +178,13 @@ func (s *Store) EscalateEmergencies(ctx context.Context) (int, error) {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, kefu.Internal(err)
+		return nil, kefu.Internal(err)
 	}
-	n := 0
+	var out []Escalated
 	for _, d := range todo {
-		var taken int
+		var taken []Escalated
 		err := s.WriteAbout(ctx, d.e.TicketID, func(tx *Tx) error {
-			taken = 0 // the writer may run this again after a retry
+			taken = taken[:0] // the writer may run this again after a retry
 			for level := d.e.Level + 1; level <= d.rung; level++ {
 				res, err := tx.exec(`UPDATE emergencies SET level = $3, escalated_at = $4 WHERE id = $1 AND level = $2 AND acked_at IS NULL`,
 					d.e.ID, level-1, level, us(now))
@@ -193,16 +199,16 @@ func (s *Store) EscalateEmergencies(ctx context.Context) (int, error) {
 				if err := tx.Event(d.tenant, System, "emergency.escalated", "ticket", e.TicketID, e.TicketID, nil, e); err != nil {
 					return err
 				}
-				taken++
+				taken = append(taken, Escalated{TenantID: d.tenant, Emergency: e})
 			}
 			return nil
 		})
 		if err != nil {
-			return n, err
+			return out, err
 		}
-		n += taken
+		out = append(out, taken...)
 	}
-	return n, nil
+	return out, nil
 }
 
 // Emergencies lists a tenant's emergencies, newest first: the open ones

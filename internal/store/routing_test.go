@@ -217,19 +217,19 @@ func TestEmergencies(t *testing.T) {
 		_, err = s.PutIntakeSettings(ctx, ten.ID, admin, kefu.IntakeSettings{AckTargetSeconds: 1})
 		wantKind(t, err, kefu.KindInvalid)
 		clk.Advance(59 * time.Second)
-		if n, err := s.EscalateEmergencies(ctx); err != nil || n != 0 {
-			t.Fatalf("before the target: %d %v", n, err)
+		if n, err := s.EscalateEmergencies(ctx); err != nil || len(n) != 0 {
+			t.Fatalf("before the target: %v %v", n, err)
 		}
 		clk.Advance(2 * time.Second)
-		if n, _ := s.EscalateEmergencies(ctx); n != 1 {
-			t.Fatalf("after one target: %d rungs", n)
+		if n, _ := s.EscalateEmergencies(ctx); len(n) != 1 || n[0].Emergency.EscalatedTo != "team_lead" || n[0].TenantID != ten.ID {
+			t.Fatalf("after one target: %+v", n)
 		}
-		if n, _ := s.EscalateEmergencies(ctx); n != 0 {
-			t.Fatalf("the same rung twice: %d", n)
+		if n, _ := s.EscalateEmergencies(ctx); len(n) != 0 {
+			t.Fatalf("the same rung twice: %+v", n)
 		}
 		clk.Advance(10 * time.Minute)
-		if n, _ := s.EscalateEmergencies(ctx); n != 1 {
-			t.Fatalf("the ladder has two rungs; took %d more", n)
+		if n, _ := s.EscalateEmergencies(ctx); len(n) != 1 || n[0].Emergency.EscalatedTo != "supervisor" {
+			t.Fatalf("the ladder has two rungs; took %+v more", n)
 		}
 		l, _ := s.Emergencies(ctx, sc, true, "")
 		if len(l) != 1 || l[0].Level != 2 || l[0].EscalatedAt == nil {
