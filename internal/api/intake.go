@@ -73,6 +73,10 @@ func (a *API) intakeRoutes() {
 	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/emergencies/{id}/ack", Tag: "intake", Summary: "Acknowledge an emergency: a person has it now",
 		Status: http.StatusOK, Response: ackOut{}}, inScope(kefu.PermTicketsWrite, func(c *call, sc store.Scope) (any, error) {
+		if c.p.User.VendorID != "" {
+			// Emergencies stay in-house: a vendor's agent cannot take one on.
+			return nil, kefu.Forbidden("in_house_only", "emergencies are handled by the in-house safety team")
+		}
 		e, err := c.a.s.AckEmergency(c.r.Context(), sc, c.actor(), c.id())
 		if err == nil {
 			c.announce("emergency_acknowledged", e)

@@ -379,6 +379,7 @@ func TestEmergencyFastPath(t *testing.T) {
 		t.Fatalf("in-house offers: %v", l)
 	}
 	eid := open[0].(map[string]any)["id"].(string)
+	h.must(403, vTok, "POST", "/api/v1/emergencies/"+eid+"/ack", nil) // a vendor's agent cannot take it on
 	if ev := next(t, sup, "emergency"); ev.Data["emergency"].(map[string]any)["id"] != eid || ev.Data["queue_id"] != safety {
 		t.Fatalf("supervisors' stream: %v", ev.Data)
 	}
