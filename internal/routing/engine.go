@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/timeq"
 )
 
 // maxChannels bounds the channels one engine knows (chat, phone, email…).
@@ -29,7 +30,7 @@ type Engine struct {
 	alist  []*agent
 	items  map[string]*item
 
-	timers timerHeap
+	timers timeq.Queue[timer]
 	seq    uint64
 	now    int64
 	out    []Event
@@ -207,11 +208,7 @@ func (e *Engine) begin(now time.Time) {
 	}
 }
 
-func (e *Engine) timer(t timer) {
-	e.seq++
-	t.seq = e.seq
-	e.timers.push(t)
-}
+func (e *Engine) timer(at int64, t timer) { e.timers.Push(at, t) }
 
 // Decisions counts offers made since the engine started.
 func (e *Engine) Decisions() uint64 { return e.decisions }
@@ -749,7 +746,7 @@ func (e *Engine) Enqueue(now time.Time, spec ItemSpec) ([]Event, error) {
 func (e *Engine) arm(it *item) {
 	it.gStep++
 	if it.step+1 < len(it.q.steps) {
-		e.timer(timer{at: it.queuedAt + it.q.steps[it.step+1].after, kind: tStep, gen: it.gStep, it: it})
+		e.timer(it.queuedAt+it.q.steps[it.step+1].after, timer{kind: tStep, gen: it.gStep, it: it})
 	}
 	it.gSLA++
 	it.slaC = 0
@@ -758,7 +755,7 @@ func (e *Engine) arm(it *item) {
 		if at <= e.now {
 			it.slaC = it.q.slaCredit
 		} else {
-			e.timer(timer{at: at, kind: tSLA, gen: it.gSLA, it: it})
+			e.timer(at, timer{kind: tSLA, gen: it.gSLA, it: it})
 		}
 	}
 }
@@ -946,7 +943,7 @@ func (e *Engine) offer(it *item, a *agent, via *member, why Trigger) {
 	a.since[c] = e.now
 	e.refresh(a, c)
 	if q.offerTimeout > 0 {
-		e.timer(timer{at: e.now + q.offerTimeout, kind: tOffer, gen: it.gOffer, it: it})
+		e.timer(e.now+q.offerTimeout, timer{kind: tOffer, gen: it.gOffer, it: it})
 	}
 	e.decisions++
 	e.emit(Event{Kind: EvOffered, Item: it.id, Queue: q.id, Agent: a.id, Step: it.step, Decision: d})
@@ -1081,7 +1078,7 @@ func (e *Engine) Complete(now time.Time, itemID string) ([]Event, error) {
 	e.release(a, c)
 	if a.wrap[c] > 0 && a.state == Available {
 		e.setState(a, WrapUp, "after "+e.chanNames[c])
-		e.timer(timer{at: e.now + a.wrap[c], kind: tWrapUp, gen: a.wrapGen, ag: a})
+		e.timer(e.now+a.wrap[c], timer{kind: tWrapUp, gen: a.wrapGen, ag: a})
 		return e.out, nil
 	}
 	e.agentTake(a)
@@ -1195,7 +1192,7 @@ func (e *Engine) Transfer(now time.Time, itemID string, to Target, reason string
 		e.rekey(it)
 	}
 	if timeout > 0 {
-		e.timer(timer{at: e.now + int64(timeout), kind: tPullBack, gen: it.gXfer, it: it})
+		e.timer(e.now+int64(timeout), timer{kind: tPullBack, gen: it.gXfer, it: it})
 	}
 	e.emit(Event{Kind: EvTransferStarted, Item: it.id, Queue: it.q.id, Agent: to.Agent, FromAgent: x.from.id, Reason: reason})
 	e.park(it)
@@ -1232,13 +1229,16 @@ func (e *Engine) cancelTransfer(it *item) {
 
 // NextTimer is when Advance next has something to do.
 func (e *Engine) NextTimer() (time.Time, bool) {
-	for len(e.timers) > 0 && e.stale(&e.timers[0]) {
-		e.timers.pop()
+	for {
+		at, t, ok := e.timers.Peek()
+		if !ok {
+			return time.Time{}, false
+		}
+		if !e.stale(&t) {
+			return time.Unix(0, at).UTC(), true
+		}
+		e.timers.Pop()
 	}
-	if len(e.timers) == 0 {
-		return time.Time{}, false
-	}
-	return time.Unix(0, e.timers[0].at).UTC(), true
 }
 
 func (e *Engine) stale(t *timer) bool {
@@ -1261,8 +1261,12 @@ func (e *Engine) stale(t *timer) bool {
 // SLA-risk credits, transfer pull-backs and the end of wrap-up.
 func (e *Engine) Advance(now time.Time) []Event {
 	e.begin(now)
-	for len(e.timers) > 0 && e.timers[0].at <= e.now {
-		t := e.timers.pop()
+	for {
+		at, _, ok := e.timers.Peek()
+		if !ok || at > e.now {
+			break
+		}
+		_, t := e.timers.Pop()
 		if e.stale(&t) {
 			continue
 		}
@@ -1307,7 +1311,7 @@ func (e *Engine) stepUp(it *item) {
 	st := it.q.steps[it.step]
 	it.gStep++
 	if it.step+1 < len(it.q.steps) {
-		e.timer(timer{at: it.queuedAt + it.q.steps[it.step+1].after, kind: tStep, gen: it.gStep, it: it})
+		e.timer(it.queuedAt+it.q.steps[it.step+1].after, timer{kind: tStep, gen: it.gStep, it: it})
 	}
 	if !inHeap {
 		return // offered: it comes back at this step if returned

@@ -200,60 +200,8 @@ const (
 )
 
 type timer struct {
-	at   int64
-	seq  uint64
 	kind uint8
 	gen  uint32
 	it   *item
 	ag   *agent
-}
-
-type timerHeap []timer
-
-func timerLess(a, b *timer) bool {
-	if a.at != b.at {
-		return a.at < b.at
-	}
-	return a.seq < b.seq
-}
-
-func (h *timerHeap) push(t timer) {
-	*h = append(*h, t)
-	xs := *h
-	j := len(xs) - 1
-	for j > 0 {
-		i := (j - 1) / 2
-		if !timerLess(&xs[j], &xs[i]) {
-			break
-		}
-		xs[i], xs[j] = xs[j], xs[i]
-		j = i
-	}
-}
-
-func (h *timerHeap) pop() timer {
-	xs := *h
-	n := len(xs) - 1
-	t := xs[0]
-	xs[0] = xs[n]
-	xs[n] = timer{}
-	xs = xs[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		j := l
-		if r := l + 1; r < n && timerLess(&xs[r], &xs[l]) {
-			j = r
-		}
-		if !timerLess(&xs[j], &xs[i]) {
-			break
-		}
-		xs[i], xs[j] = xs[j], xs[i]
-		i = j
-	}
-	*h = xs
-	return t
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kefu-project/kefu/internal/routing"
+	"github.com/kefu-project/kefu/internal/timeq"
 )
 
 // Metrics are the service figures of a set of contacts. ServiceLevel is
@@ -115,53 +116,11 @@ const (
 	evComplete
 )
 
+// simEvent is what happens next: a queue's arrival, or a contact giving
+// up or being done.
 type simEvent struct {
-	at   int64
-	seq  uint64
 	kind uint8
 	ref  int32
-}
-
-type eventQueue []simEvent
-
-func (h *eventQueue) push(e simEvent) {
-	*h = append(*h, e)
-	xs := *h
-	j := len(xs) - 1
-	for j > 0 {
-		i := (j - 1) / 2
-		if xs[i].at < xs[j].at || (xs[i].at == xs[j].at && xs[i].seq < xs[j].seq) {
-			break
-		}
-		xs[i], xs[j] = xs[j], xs[i]
-		j = i
-	}
-}
-
-func (h *eventQueue) pop() simEvent {
-	xs := *h
-	n := len(xs) - 1
-	top := xs[0]
-	xs[0] = xs[n]
-	xs = xs[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		j := l
-		if r := l + 1; r < n && (xs[r].at < xs[l].at || (xs[r].at == xs[l].at && xs[r].seq < xs[l].seq)) {
-			j = r
-		}
-		if xs[i].at < xs[j].at || (xs[i].at == xs[j].at && xs[i].seq < xs[j].seq) {
-			break
-		}
-		xs[i], xs[j] = xs[j], xs[i]
-		i = j
-	}
-	*h = xs
-	return top
 }
 
 type sim struct {
@@ -170,8 +129,7 @@ type sim struct {
 	rng      *rand.Rand
 	start    time.Time
 	now      int64 // since start
-	seq      uint64
-	events   eventQueue
+	events   timeq.Queue[simEvent]
 	contacts []contact
 	buf      []routing.Event
 	groupOf  map[string]int32
@@ -260,8 +218,7 @@ func Run(sc Scenario) (*Result, error) {
 func (s *sim) at(t int64) time.Time { return s.start.Add(time.Duration(t)) }
 
 func (s *sim) schedule(at int64, kind uint8, ref int32) {
-	s.seq++
-	s.events.push(simEvent{at: at, seq: s.seq, kind: kind, ref: ref})
+	s.events.Push(at, simEvent{kind: kind, ref: ref})
 }
 
 // nextArrival draws the queue's next arrival after t from a Poisson process
@@ -291,20 +248,21 @@ func (s *sim) nextArrival(q int32, t int64) {
 func (s *sim) loop() {
 	for {
 		nt, hasTimer := s.e.NextTimer()
-		if len(s.events) == 0 && !hasTimer {
+		next, _, hasEvent := s.events.Peek()
+		if !hasEvent && !hasTimer {
 			return
 		}
-		if hasTimer && (len(s.events) == 0 || nt.Sub(s.start) < time.Duration(s.events[0].at)) {
+		if hasTimer && (!hasEvent || nt.Sub(s.start) < time.Duration(next)) {
 			s.now = int64(nt.Sub(s.start))
 			s.handle(s.e.Advance(nt))
 			continue
 		}
-		ev := s.events.pop()
-		s.now = ev.at
+		at, ev := s.events.Pop()
+		s.now = at
 		switch ev.kind {
 		case evArrive:
 			s.arrive(ev.ref)
-			s.nextArrival(ev.ref, ev.at)
+			s.nextArrival(ev.ref, at)
 		case evAbandon:
 			c := &s.contacts[ev.ref]
 			if c.answered || c.done {
