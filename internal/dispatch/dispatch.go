@@ -230,84 +230,6 @@ func newDesk(s *Service, tenant string) *desk {
 	return &desk{svc: s, tenant: tenant, e: routing.New(routing.Options{}), offers: map[string]Offer{}, accepted: map[string]accepted{}}
 }
 
-// queueSpec turns a queue and its routing data into the engine's terms.
-func queueSpec(q kefu.Queue, cfg kefu.QueueRouting) routing.QueueSpec {
-	spec := routing.QueueSpec{ID: q.ID, Channel: engineChannel(q.Channel), InHouseOnly: q.InHouseOnly, Policy: routing.DefaultPolicy()}
-	if len(cfg.Skills) > 0 {
-		for _, sk := range cfg.Skills {
-			spec.Skills = append(spec.Skills, routing.SkillReq{Skill: sk.Skill, MinLevel: sk.MinLevel})
-		}
-	} else {
-		for _, sk := range q.Skills {
-			spec.Skills = append(spec.Skills, routing.SkillReq{Skill: sk, MinLevel: 1})
-		}
-	}
-	for _, t := range cfg.Tiers {
-		spec.Tiers = append(spec.Tiers, string(t))
-	}
-	for _, p := range cfg.Split {
-		spec.Split = append(spec.Split, routing.Share{Pool: pool(p.Pool), Weight: p.Weight})
-	}
-	for _, st := range cfg.Steps {
-		step := routing.Step{Name: st.Name, After: time.Duration(st.AfterSeconds) * time.Second, RelaxSkills: st.RelaxSkills,
-			LowerLevels: st.LowerLevels, OfferCallback: st.OfferCallback}
-		for _, t := range st.AddTiers {
-			step.AddTiers = append(step.AddTiers, string(t))
-		}
-		for _, p := range st.AddPools {
-			step.AddPools = append(step.AddPools, pool(p))
-		}
-		spec.Steps = append(spec.Steps, step)
-	}
-	pol := &spec.Policy
-	if sel, ok := routing.ParseSelection(cfg.Selection); ok {
-		pol.Selection = sel
-	}
-	for k, v := range cfg.TierCredit {
-		pol.TierCredit[k] = time.Duration(v) * time.Second
-	}
-	for k, v := range cfg.PriorityCredit {
-		pol.PriorityCredit[k] = time.Duration(v) * time.Second
-	}
-	if cfg.OfferTimeoutSeconds != 0 {
-		pol.OfferTimeout = time.Duration(cfg.OfferTimeoutSeconds) * time.Second
-	}
-	if cfg.ServiceLevelSeconds != 0 {
-		pol.ServiceLevel = time.Duration(cfg.ServiceLevelSeconds) * time.Second
-	}
-	if cfg.SLARiskWindowSeconds != 0 {
-		pol.SLARiskWindow = time.Duration(cfg.SLARiskWindowSeconds) * time.Second
-	}
-	if cfg.SLARiskCreditSeconds != 0 {
-		pol.SLARiskCredit = time.Duration(cfg.SLARiskCreditSeconds) * time.Second
-	}
-	return spec
-}
-
-// engineChannel: a queue with no channel takes tickets of any channel, and
-// agents give it capacity under "ticket".
-func engineChannel(c string) string {
-	if c == "" {
-		return "ticket"
-	}
-	return c
-}
-
-func pool(p string) string {
-	if p == kefu.PoolInHouse {
-		return routing.InHouse
-	}
-	return p
-}
-
-func agentSpec(p kefu.AgentProfile) routing.AgentSpec {
-	wrap := map[string]time.Duration{}
-	for k, v := range p.WrapUpSeconds {
-		wrap[k] = time.Duration(v) * time.Second
-	}
-	return routing.AgentSpec{ID: p.UserID, Tier: string(p.Tier), Vendor: p.VendorID, Skills: p.Skills, Capacity: p.EffectiveCapacity(), WrapUp: wrap}
-}
-
 // load builds the engine from the store: queues, agents, the tickets that
 // wait or are held, then presence (so available agents take waiting work).
 func (d *desk) load(ctx context.Context) error {
@@ -329,7 +251,7 @@ func (d *desk) load(ctx context.Context) error {
 		return err
 	}
 	for _, q := range queues {
-		if _, err := d.e.SetQueue(now, queueSpec(q, cfgs[q.ID])); err != nil {
+		if _, err := d.e.SetQueue(now, routing.QueueFrom(q, cfgs[q.ID])); err != nil {
 			d.svc.log.Warn("routing: queue left out", "tenant", d.tenant, "queue", q.ID, "err", err)
 		}
 	}
@@ -338,7 +260,7 @@ func (d *desk) load(ctx context.Context) error {
 		return err
 	}
 	for _, p := range profiles {
-		if _, err := d.e.SetAgent(now, agentSpec(p)); err != nil {
+		if _, err := d.e.SetAgent(now, routing.AgentFrom(p)); err != nil {
 			d.svc.log.Warn("routing: agent left out", "tenant", d.tenant, "agent", p.UserID, "err", err)
 		}
 	}

@@ -147,7 +147,7 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 			if err != nil {
 				return nil, nil, err
 			}
-			if _, err := e.SetAgent(now, agentSpec(p)); err != nil {
+			if _, err := e.SetAgent(now, routing.AgentFrom(p)); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -160,7 +160,7 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 		if err != nil {
 			return nil, nil, err
 		}
-		evs, err := e.SetAgent(now, agentSpec(p))
+		evs, err := e.SetAgent(now, routing.AgentFrom(p))
 		if err != nil {
 			return nil, evs, err
 		}
@@ -220,7 +220,7 @@ func (d *desk) ensureQueue(ctx context.Context, now time.Time, id string, reload
 	if err != nil {
 		return err
 	}
-	evs, err := d.e.SetQueue(now, queueSpec(q, cfgs[id]))
+	evs, err := d.e.SetQueue(now, routing.QueueFrom(q, cfgs[id]))
 	d.handle(evs)
 	return err
 }
@@ -330,7 +330,7 @@ func (s *Service) ApplyQueue(ctx context.Context, tenant string, a store.Actor, 
 	if err != nil {
 		return cfg, err
 	}
-	if _, err := routing.New(routing.Options{}).SetQueue(s.now(), queueSpec(q, cfg)); err != nil {
+	if _, err := routing.New(routing.Options{}).SetQueue(s.now(), routing.QueueFrom(q, cfg)); err != nil {
 		return cfg, err
 	}
 	saved, err := s.s.PutQueueRouting(ctx, tenant, a, cfg)
@@ -353,7 +353,7 @@ func (s *Service) ApplyAgent(ctx context.Context, tenant string, a store.Actor, 
 		return p, err
 	}
 	p.Tier, p.VendorID = cur.Tier, cur.VendorID
-	if _, err := routing.New(routing.Options{}).SetAgent(s.now(), agentSpec(p)); err != nil {
+	if _, err := routing.New(routing.Options{}).SetAgent(s.now(), routing.AgentFrom(p)); err != nil {
 		return p, err
 	}
 	saved, err := s.s.PutAgentProfile(ctx, tenant, a, p)

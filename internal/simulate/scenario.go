@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kefu-project/kefu/internal/kefu"
 	"github.com/kefu-project/kefu/internal/routing"
 )
 
@@ -31,52 +32,35 @@ type TierShare struct {
 	Share float64 `json:"share"`
 }
 
-// Queue is a routing queue with its traffic.
+// Queue is a routing queue with its traffic. The queue and its routing
+// data are what a tenant configures (kefu.Queue, kefu.QueueRouting), turned
+// into the engine's terms by the same code as live routing.
 type Queue struct {
-	Spec      QueueSpec `json:"spec"`
-	Contacts  int       `json:"contacts"`  // over the whole duration
-	Curve     []float64 `json:"curve"`     // relative volume per interval; flat when empty
-	AHT       Duration  `json:"aht"`       // mean handle time
-	HandleCV  float64   `json:"handle_cv"` // 1 = exponential; otherwise lognormal with this coefficient of variation
-	Patience  Duration  `json:"patience"`  // mean (exponential); 0 = nobody gives up
-	Emergency float64   `json:"emergency"` // share of contacts that are emergencies
-	Tier      string    `json:"tier"`      // every contact is of this customer tier (else drawn from the shares)
-}
-
-// QueueSpec is routing.QueueSpec in JSON.
-type QueueSpec struct {
-	ID          string              `json:"id"`
-	Channel     string              `json:"channel"`
-	Skills      map[string]int      `json:"skills"`
-	Tiers       []string            `json:"tiers,omitempty"`
-	InHouseOnly bool                `json:"in_house_only,omitempty"`
-	Split       map[string]int      `json:"split,omitempty"` // pool ("in_house" or vendor) → weight
-	Steps       []Step              `json:"steps,omitempty"`
-	Selection   string              `json:"selection,omitempty"`
-	SL          Duration            `json:"service_level_seconds,omitempty"`
-	TierCredit  map[string]Duration `json:"tier_credit,omitempty"`
-}
-
-// Step is routing.Step in JSON.
-type Step struct {
-	Name          string   `json:"name"`
-	After         Duration `json:"after"`
-	AddTiers      []string `json:"add_tiers,omitempty"`
-	RelaxSkills   []string `json:"relax_skills,omitempty"`
-	LowerLevels   int      `json:"lower_levels,omitempty"`
-	AddPools      []string `json:"add_pools,omitempty"`
-	OfferCallback bool     `json:"offer_callback,omitempty"`
+	Queue     kefu.Queue        `json:"queue"`
+	Routing   kefu.QueueRouting `json:"routing"`
+	Contacts  int               `json:"contacts"`  // over the whole duration
+	Curve     []float64         `json:"curve"`     // relative volume per interval; flat when empty
+	AHT       Duration          `json:"aht"`       // mean handle time
+	HandleCV  float64           `json:"handle_cv"` // 1 = exponential; otherwise lognormal with this coefficient of variation
+	Patience  Duration          `json:"patience"`  // mean (exponential); 0 = nobody gives up
+	Emergency float64           `json:"emergency"` // share of contacts that are emergencies
+	Tier      string            `json:"tier"`      // every contact is of this customer tier (else drawn from the shares)
 }
 
 // AgentGroup is Count agents alike.
 type AgentGroup struct {
-	Name     string              `json:"name"`
-	Count    int                 `json:"count"`
-	Tier     string              `json:"tier"`
-	Vendor   string              `json:"vendor,omitempty"`
-	Skills   map[string]int      `json:"skills"`
-	Capacity map[string]int      `json:"capacity"`
-	WrapUp   map[string]Duration `json:"wrap_up,omitempty"`
+	Name     string         `json:"name"`
+	Count    int            `json:"count"`
+	Tier     string         `json:"tier"`
+	Vendor   string         `json:"vendor,omitempty"`
+	Skills   map[string]int `json:"skills"`
+	Capacity map[string]int `json:"capacity"`
+	WrapUp   map[string]int `json:"wrap_up_seconds,omitempty"`
+}
+
+// profile is the group's routing profile, as an agent's would be stored.
+func (g AgentGroup) profile(id string) kefu.AgentProfile {
+	return kefu.AgentProfile{UserID: id, Tier: kefu.Tier(g.Tier), VendorID: g.Vendor, Skills: g.Skills, Capacity: g.Capacity, WrapUpSeconds: g.WrapUp}
 }
 
 // Duration reads "90s" or a number of seconds.
@@ -102,41 +86,40 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func pool(name string) string {
-	if name == "in_house" {
-		return routing.InHouse
-	}
-	return name
+// spec is the queue in the engine's terms.
+func (q Queue) spec() routing.QueueSpec {
+	spec := routing.QueueFrom(q.Queue, q.Routing)
+	spec.Policy.OfferTimeout = 0 // simulated agents answer every offer
+	return spec
 }
 
-func (q QueueSpec) routing() routing.QueueSpec {
-	spec := routing.QueueSpec{ID: q.ID, Channel: q.Channel, Tiers: q.Tiers, InHouseOnly: q.InHouseOnly,
-		Policy: routing.DefaultPolicy()}
-	spec.Policy.OfferTimeout = 0 // simulated agents answer every offer
-	if s, ok := routing.ParseSelection(q.Selection); ok {
-		spec.Policy.Selection = s
+// threshold is the queue's service-level threshold.
+func (q Queue) threshold() time.Duration { return q.spec().Policy.ServiceLevel }
+
+// levels lists skills with their minimum levels, in a stable order.
+func levels(m map[string]int) []kefu.SkillLevel {
+	var out []kefu.SkillLevel
+	for _, name := range sortedKeys(m) {
+		out = append(out, kefu.SkillLevel{Skill: name, MinLevel: m[name]})
 	}
-	if q.SL > 0 {
-		spec.Policy.ServiceLevel = time.Duration(q.SL)
+	return out
+}
+
+// shares lists pool weights ("in_house" or a vendor), in a stable order.
+func shares(m map[string]int) []kefu.PoolShare {
+	var out []kefu.PoolShare
+	for _, name := range sortedKeys(m) {
+		out = append(out, kefu.PoolShare{Pool: name, Weight: m[name]})
 	}
-	for k, v := range q.TierCredit {
-		spec.Policy.TierCredit[k] = time.Duration(v)
+	return out
+}
+
+func tiers(ts ...string) []kefu.Tier {
+	out := make([]kefu.Tier, len(ts))
+	for i, t := range ts {
+		out[i] = kefu.Tier(t)
 	}
-	for _, name := range sortedKeys(q.Skills) {
-		spec.Skills = append(spec.Skills, routing.SkillReq{Skill: name, MinLevel: q.Skills[name]})
-	}
-	for _, name := range sortedKeys(q.Split) {
-		spec.Split = append(spec.Split, routing.Share{Pool: pool(name), Weight: q.Split[name]})
-	}
-	for _, s := range q.Steps {
-		st := routing.Step{Name: s.Name, After: time.Duration(s.After), AddTiers: s.AddTiers, RelaxSkills: s.RelaxSkills,
-			LowerLevels: s.LowerLevels, OfferCallback: s.OfferCallback}
-		for _, p := range s.AddPools {
-			st.AddPools = append(st.AddPools, pool(p))
-		}
-		spec.Steps = append(spec.Steps, st)
-	}
-	return spec
+	return out
 }
 
 // Validate names the first thing wrong with the scenario.
@@ -160,21 +143,21 @@ func (s *Scenario) Validate() error {
 	}
 	for _, q := range s.Queues {
 		if q.Contacts < 0 || q.AHT <= 0 {
-			return fmt.Errorf("queue %s: contacts ≥ 0 and aht > 0", q.Spec.ID)
+			return fmt.Errorf("queue %s: contacts ≥ 0 and aht > 0", q.Queue.ID)
 		}
 		if len(q.Curve) != 0 && len(q.Curve) != n {
-			return fmt.Errorf("queue %s: curve has %d values for %d intervals", q.Spec.ID, len(q.Curve), n)
+			return fmt.Errorf("queue %s: curve has %d values for %d intervals", q.Queue.ID, len(q.Curve), n)
 		}
 		for _, v := range q.Curve {
 			if v < 0 {
-				return fmt.Errorf("queue %s: negative volume in curve", q.Spec.ID)
+				return fmt.Errorf("queue %s: negative volume in curve", q.Queue.ID)
 			}
 		}
 		if q.Tier != "" && !slices.ContainsFunc(s.Tiers, func(t TierShare) bool { return t.Tier == q.Tier }) {
-			return fmt.Errorf("queue %s: tier %s is not among customer_tiers", q.Spec.ID, q.Tier)
+			return fmt.Errorf("queue %s: tier %s is not among customer_tiers", q.Queue.ID, q.Tier)
 		}
 		if q.HandleCV < 0 || q.Emergency < 0 || q.Emergency > 1 {
-			return fmt.Errorf("queue %s: handle_cv ≥ 0 and emergency in [0, 1]", q.Spec.ID)
+			return fmt.Errorf("queue %s: handle_cv ≥ 0 and emergency in [0, 1]", q.Queue.ID)
 		}
 	}
 	for _, g := range s.Agents {
@@ -192,16 +175,17 @@ func (s *Scenario) Validate() error {
 func Double11() Scenario {
 	m := func(d time.Duration) Duration { return Duration(d) }
 	curve := []float64{1.3, 1.05, 0.9, 0.75} // the midnight rush, then a slow decay
-	chatSteps := []Step{
-		{Name: "relax levels", After: m(10 * time.Second), LowerLevels: 2},
-		{Name: "experts", After: m(20 * time.Second), AddTiers: []string{"expert"}},
-		{Name: "overflow vendor", After: m(30 * time.Second), AddPools: []string{"apex"}},
-		{Name: "callback", After: m(90 * time.Second), OfferCallback: true},
+	chatSteps := []kefu.OverflowStep{
+		{Name: "relax levels", AfterSeconds: 10, LowerLevels: 2},
+		{Name: "experts", AfterSeconds: 20, AddTiers: tiers("expert")},
+		{Name: "overflow vendor", AfterSeconds: 30, AddPools: []string{"apex"}},
+		{Name: "callback", AfterSeconds: 90, OfferCallback: true},
 	}
 	chat := func(id string, contacts int, aht time.Duration, skills map[string]int, split map[string]int) Queue {
-		return Queue{Spec: QueueSpec{ID: id, Channel: "chat", Skills: skills, Split: split, Steps: chatSteps,
-			Tiers: []string{"junior", "intermediate", "senior"}, SL: m(30 * time.Second),
-			TierCredit: map[string]Duration{"KA": m(90 * time.Second), "VIP": m(30 * time.Second)}},
+		return Queue{Queue: kefu.Queue{ID: id, Channel: "chat"},
+			Routing: kefu.QueueRouting{Skills: levels(skills), Split: shares(split), Steps: chatSteps,
+				Tiers: tiers("junior", "intermediate", "senior"), ServiceLevelSeconds: 30,
+				TierCredit: map[string]int{"KA": 90, "VIP": 30}},
 			Contacts: contacts, Curve: curve, AHT: m(aht), HandleCV: 0.8, Patience: m(150 * time.Second)}
 	}
 	return Scenario{
@@ -221,20 +205,21 @@ func Double11() Scenario {
 			chat("pay", 60000, 52*time.Second, map[string]int{"pay": 3, "zh": 3}, nil),
 			chat("logistics", 95000, 48*time.Second, map[string]int{"logistics": 2, "zh": 3},
 				map[string]int{"in_house": 50, "vista": 50}),
-			{Spec: QueueSpec{ID: "complaint-desk", Channel: "chat", Skills: map[string]int{"complaint": 3, "zh": 3},
-				Tiers: []string{"senior", "expert"}, InHouseOnly: true, SL: m(60 * time.Second)},
+			{Queue: kefu.Queue{ID: "complaint-desk", Channel: "chat", InHouseOnly: true},
+				Routing:  kefu.QueueRouting{Skills: levels(map[string]int{"complaint": 3, "zh": 3}), Tiers: tiers("senior", "expert"), ServiceLevelSeconds: 60},
 				Contacts: 4000, Curve: curve, AHT: m(3 * time.Minute), HandleCV: 0.6, Patience: m(10 * time.Minute)},
-			{Spec: QueueSpec{ID: "safety", Channel: "chat", Skills: map[string]int{"safety": 3},
-				InHouseOnly: true, SL: m(10 * time.Second)},
+			{Queue: kefu.Queue{ID: "safety", Channel: "chat", InHouseOnly: true},
+				Routing:  kefu.QueueRouting{Skills: levels(map[string]int{"safety": 3}), ServiceLevelSeconds: 10},
 				Contacts: 200, Curve: curve, AHT: m(5 * time.Minute), HandleCV: 0.5, Emergency: 1},
-			{Spec: QueueSpec{ID: "hotline", Channel: "phone", Skills: map[string]int{"zh": 3, "voice": 2},
-				Split: map[string]int{"in_house": 75, "vista": 25}, SL: m(20 * time.Second),
-				Steps: []Step{{Name: "any voice agent", After: m(45 * time.Second), LowerLevels: 1},
-					{Name: "callback", After: m(120 * time.Second), OfferCallback: true}}},
+			{Queue: kefu.Queue{ID: "hotline", Channel: "phone"},
+				Routing: kefu.QueueRouting{Skills: levels(map[string]int{"zh": 3, "voice": 2}),
+					Split: shares(map[string]int{"in_house": 75, "vista": 25}), ServiceLevelSeconds: 20,
+					Steps: []kefu.OverflowStep{{Name: "any voice agent", AfterSeconds: 45, LowerLevels: 1},
+						{Name: "callback", AfterSeconds: 120, OfferCallback: true}}},
 				Contacts: 4500, Curve: curve, AHT: m(170 * time.Second), HandleCV: 1, Patience: m(100 * time.Second)},
-			{Spec: QueueSpec{ID: "ka-line", Channel: "phone", Skills: map[string]int{"zh": 3, "voice": 3, "ka": 1},
-				Tiers: []string{"senior", "expert"}, InHouseOnly: true, SL: m(10 * time.Second)},
-				Tier: "KA", Contacts: 900, Curve: curve, AHT: m(4 * time.Minute), HandleCV: 1, Patience: m(3 * time.Minute)},
+			{Queue: kefu.Queue{ID: "ka-line", Channel: "phone", InHouseOnly: true},
+				Routing: kefu.QueueRouting{Skills: levels(map[string]int{"zh": 3, "voice": 3, "ka": 1}), Tiers: tiers("senior", "expert"), ServiceLevelSeconds: 10},
+				Tier:    "KA", Contacts: 900, Curve: curve, AHT: m(4 * time.Minute), HandleCV: 1, Patience: m(3 * time.Minute)},
 		},
 		Agents: []AgentGroup{
 			{Name: "mall generalists", Count: 921, Tier: "intermediate", Skills: map[string]int{"mall": 4, "zh": 5, "logistics": 3},
@@ -256,11 +241,11 @@ func Double11() Scenario {
 			{Name: "apex overflow", Count: 320, Tier: "junior", Vendor: "apex", Skills: map[string]int{"mall": 2, "zh": 4, "logistics": 2, "refunds": 2},
 				Capacity: map[string]int{"chat": 4}},
 			{Name: "in-house voice", Count: 70, Tier: "intermediate", Skills: map[string]int{"zh": 5, "voice": 3},
-				Capacity: map[string]int{"phone": 1}, WrapUp: map[string]Duration{"phone": m(15 * time.Second)}},
+				Capacity: map[string]int{"phone": 1}, WrapUp: map[string]int{"phone": 15}},
 			{Name: "ka voice", Count: 105, Tier: "senior", Skills: map[string]int{"zh": 5, "voice": 4, "ka": 3},
-				Capacity: map[string]int{"phone": 1}, WrapUp: map[string]Duration{"phone": m(20 * time.Second)}},
+				Capacity: map[string]int{"phone": 1}, WrapUp: map[string]int{"phone": 20}},
 			{Name: "vista voice", Count: 150, Tier: "intermediate", Vendor: "vista", Skills: map[string]int{"zh": 5, "voice": 2},
-				Capacity: map[string]int{"phone": 1}, WrapUp: map[string]Duration{"phone": m(15 * time.Second)}},
+				Capacity: map[string]int{"phone": 1}, WrapUp: map[string]int{"phone": 15}},
 		},
 	}
 }

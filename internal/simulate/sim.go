@@ -159,10 +159,10 @@ func Run(sc Scenario) (*Result, error) {
 	s.nIntv = int(sc.Duration / sc.Interval)
 	expected := 0
 	for i, q := range sc.Queues {
-		if _, err := s.e.SetQueue(s.start, q.Spec.routing()); err != nil {
-			return nil, fmt.Errorf("queue %s: %w", q.Spec.ID, err)
+		if _, err := s.e.SetQueue(s.start, q.spec()); err != nil {
+			return nil, fmt.Errorf("queue %s: %w", q.Queue.ID, err)
 		}
-		s.qIndex[q.Spec.ID] = int32(i)
+		s.qIndex[q.Queue.ID] = int32(i)
 		curve := q.Curve
 		if len(curve) == 0 {
 			curve = make([]float64, s.nIntv)
@@ -188,15 +188,10 @@ func Run(sc Scenario) (*Result, error) {
 	agents := 0
 	for g, grp := range sc.Agents {
 		s.busy[g] = make([]float64, s.nIntv)
-		wrap := map[string]time.Duration{}
-		for k, v := range grp.WrapUp {
-			wrap[k] = time.Duration(v)
-		}
 		for i := range grp.Count {
 			id := "g" + strconv.Itoa(g) + "-" + strconv.Itoa(i)
 			s.groupOf[id] = int32(g)
-			spec := routing.AgentSpec{ID: id, Tier: grp.Tier, Vendor: grp.Vendor, Skills: grp.Skills, Capacity: grp.Capacity, WrapUp: wrap}
-			if _, err := s.e.SetAgent(s.start, spec); err != nil {
+			if _, err := s.e.SetAgent(s.start, routing.AgentFrom(grp.profile(id))); err != nil {
 				return nil, fmt.Errorf("agent group %s: %w", grp.Name, err)
 			}
 			if _, err := s.e.SetState(s.start, id, routing.Available, ""); err != nil {
@@ -314,7 +309,7 @@ func (s *sim) arrive(q int32) {
 	}
 	c.handle = s.handleTime(qs)
 	s.contacts = append(s.contacts, c)
-	spec := routing.ItemSpec{ID: strconv.Itoa(int(idx)), Queue: qs.Spec.ID,
+	spec := routing.ItemSpec{ID: strconv.Itoa(int(idx)), Queue: qs.Queue.ID,
 		Emergency: qs.Emergency > 0 && s.rng.Float64() < qs.Emergency}
 	if len(s.sc.Tiers) > 0 {
 		spec.CustomerTier = s.sc.Tiers[c.tier].Tier
@@ -392,12 +387,13 @@ func (s *sim) report() *Result {
 	perT := map[key]*Metrics{}
 	total := make([]Metrics, s.nIntv+1)
 	short := int64(5 * time.Second)
+	thresholds := make([]int64, len(sc.Queues))
+	for i, q := range sc.Queues {
+		thresholds[i] = int64(q.threshold())
+	}
 	for i := range s.contacts {
 		c := &s.contacts[i]
-		th := int64(time.Duration(sc.Queues[c.q].Spec.SL))
-		if th == 0 {
-			th = int64(20 * time.Second)
-		}
+		th := thresholds[c.q]
 		res.Total.add(c, th, short)
 		queues[c.q].add(c, th, short)
 		tiers[c.tier].add(c, th, short)
@@ -418,7 +414,7 @@ func (s *sim) report() *Result {
 	res.Total.finish()
 	for i, q := range sc.Queues {
 		queues[i].finish()
-		res.Queues = append(res.Queues, Named{Name: q.Spec.ID, Metrics: queues[i]})
+		res.Queues = append(res.Queues, Named{Name: q.Queue.ID, Metrics: queues[i]})
 	}
 	for i := range tiers {
 		tiers[i].finish()
@@ -451,7 +447,7 @@ func (s *sim) report() *Result {
 		for i, q := range sc.Queues {
 			if m := perQ[key{k, i}]; m != nil {
 				m.finish()
-				res.Intervals = append(res.Intervals, Row{Start: start, Scope: "queue", Name: q.Spec.ID, Metrics: *m})
+				res.Intervals = append(res.Intervals, Row{Start: start, Scope: "queue", Name: q.Queue.ID, Metrics: *m})
 			}
 		}
 		for i := range tiers {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kefu-project/kefu/internal/erlang"
+	"github.com/kefu-project/kefu/internal/kefu"
 )
 
 // One queue, no abandonment, Poisson arrivals, exponential handle times
@@ -23,7 +24,7 @@ func TestSingleQueueMatchesErlangC(t *testing.T) {
 		hours := 400
 		perHour := c.erl * 3600 / aht.Seconds()
 		sc := Scenario{Name: "mmn", Duration: Duration(time.Duration(hours) * time.Hour), Interval: Duration(time.Hour), Seed: 7,
-			Queues: []Queue{{Spec: QueueSpec{ID: "q", Channel: "phone", SL: Duration(20 * time.Second)},
+			Queues: []Queue{{Queue: kefu.Queue{ID: "q", Channel: "phone"}, Routing: kefu.QueueRouting{ServiceLevelSeconds: 20},
 				Contacts: int(perHour) * hours, AHT: Duration(aht), HandleCV: 1}},
 			Agents: []AgentGroup{{Name: "all", Count: c.agents, Tier: "junior", Capacity: map[string]int{"phone": 1}}}}
 		res, err := Run(sc)
