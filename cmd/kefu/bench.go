@@ -17,38 +17,64 @@ import (
 	"github.com/kefu-project/kefu/internal/store"
 )
 
+// loadFlags are what every command that loads a running server takes.
+type loadFlags struct {
+	url, token string
+	json       bool
+}
+
+func addLoadFlags(fs *flag.FlagSet, tokenHelp string) *loadFlags {
+	l := &loadFlags{}
+	fs.StringVar(&l.url, "url", env("url", "http://127.0.0.1:8080"), "the kefu server to load (loopback only)")
+	fs.StringVar(&l.token, "token", env("token", ""), tokenHelp+" [KEFU_TOKEN]")
+	fs.BoolVar(&l.json, "json", false, "print the results as JSON")
+	return l
+}
+
+// run prints the machine, runs the load with progress going to stdout (or
+// stderr when stdout takes the JSON), and prints the result as JSON when
+// asked, also after an error that left a partial result.
+func (l *loadFlags) run(stdout, stderr io.Writer, load func(progress io.Writer) (any, error)) error {
+	if l.token == "" {
+		return errors.New("--token is required (create one with 'kefu token create')")
+	}
+	progress := stdout
+	if l.json {
+		progress = stderr
+	}
+	fmt.Fprintf(progress, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	res, err := load(progress)
+	if l.json && res != nil {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(res); jerr != nil {
+			return jerr
+		}
+	}
+	return err
+}
+
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := bench.Options{}
-	fs.StringVar(&o.BaseURL, "url", env("url", "http://127.0.0.1:8080"), "the kefu server to load (loopback only)")
-	fs.StringVar(&o.Token, "token", env("token", ""), "API token (kefu token create) [KEFU_TOKEN]")
+	lf := addLoadFlags(fs, "API token (kefu token create)")
 	fs.StringVar(&o.Scenario, "scenario", "all", "create, append, list, lookup or all")
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "clients at once")
 	fs.IntVar(&o.Requests, "requests", 20000, "requests per scenario (upper bound)")
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "time per scenario (upper bound)")
 	fs.IntVar(&o.Warmup, "warmup", 500, "unrecorded requests before each scenario")
-	asJSON := fs.Bool("json", false, "print the results as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.Token == "" {
-		return errors.New("--token is required (create one with 'kefu token create')")
-	}
-	progress := stdout
-	if *asJSON {
-		progress = stderr
-	}
-	fmt.Fprintf(progress, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-	results, err := bench.Run(ctx, o, progress)
-	if *asJSON && results != nil {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(results); jerr != nil {
-			return jerr
+	o.BaseURL, o.Token = lf.url, lf.token
+	return lf.run(stdout, stderr, func(progress io.Writer) (any, error) {
+		results, err := bench.Run(ctx, o, progress)
+		if results == nil {
+			return nil, err
 		}
-	}
-	return err
+		return results, err
+	})
 }
 
 // cmdBenchSeed stores many tickets straight through the store (no HTTP),
@@ -109,31 +135,19 @@ func cmdBenchRoute(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := flag.NewFlagSet("bench route", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := bench.RouteOptions{}
-	fs.StringVar(&o.BaseURL, "url", env("url", "http://127.0.0.1:8080"), "the kefu server to load (loopback only)")
-	fs.StringVar(&o.Token, "token", env("token", ""), "an administrator's API token [KEFU_TOKEN]")
+	lf := addLoadFlags(fs, "an administrator's API token")
 	fs.IntVar(&o.Rate, "rate", 1000, "tickets created per second (open loop)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to create tickets")
 	fs.IntVar(&o.Agents, "agents", 50, "agents to set up, each with an event stream open")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.Token == "" {
-		return errors.New("--token is required (create one with 'kefu token create')")
-	}
-	progress := stdout
-	if *asJSON {
-		progress = stderr
-	}
-	fmt.Fprintf(progress, "machine: %s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-	res, err := bench.RunRoute(ctx, o, progress)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	return nil
+	o.BaseURL, o.Token = lf.url, lf.token
+	return lf.run(stdout, stderr, func(progress io.Writer) (any, error) {
+		res, err := bench.RunRoute(ctx, o, progress)
+		if err != nil {
+			return nil, err
+		}
+		return res, nil
+	})
 }
