@@ -29,16 +29,7 @@ import (
 // capacity, nothing queued is lost, and another node takes over routing
 // within seconds.
 func TestThreeNodesRouteAsOne(t *testing.T) {
-	natsURL := os.Getenv("KEFU_TEST_NATS")
-	var pg storetest.Backend
-	for _, b := range storetest.Backends() {
-		if b.Name == "postgres" {
-			pg = b
-		}
-	}
-	if natsURL == "" || pg.DSN == nil {
-		t.Skip("needs KEFU_TEST_POSTGRES and KEFU_TEST_NATS (.ci/run sets both)")
-	}
+	pg, natsURL := storetest.Cluster(t)
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

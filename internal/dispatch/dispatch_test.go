@@ -3,7 +3,6 @@ package dispatch
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,16 +16,7 @@ import (
 // first to touch a tenant routes it, the other forwards to it and streams
 // its events; when the owner stops, the other takes over at once.
 func TestTwoNodesShareATenant(t *testing.T) {
-	natsURL := os.Getenv("KEFU_TEST_NATS")
-	var pg storetest.Backend
-	for _, b := range storetest.Backends() {
-		if b.Name == "postgres" {
-			pg = b
-		}
-	}
-	if natsURL == "" || pg.DSN == nil {
-		t.Skip("needs KEFU_TEST_POSTGRES and KEFU_TEST_NATS (.ci/run sets both)")
-	}
+	pg, natsURL := storetest.Cluster(t)
 	ctx := context.Background()
 	s := storetest.Open(t, pg, nil)
 	tc, err := s.CreateTenant(ctx, store.System, store.NewTenant{Tenant: kefu.Tenant{Slug: "two", Name: "two"},

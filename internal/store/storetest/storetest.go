@@ -35,6 +35,23 @@ func Backends() []Backend {
 	return bs
 }
 
+// Cluster is what tests of several nodes need: PostgreSQL (KEFU_TEST_POSTGRES)
+// and a NATS server (KEFU_TEST_NATS). It skips the test when either is
+// missing; .ci/run sets both.
+func Cluster(t testing.TB) (pg Backend, natsURL string) {
+	t.Helper()
+	natsURL = os.Getenv("KEFU_TEST_NATS")
+	for _, b := range Backends() {
+		if b.Name == "postgres" {
+			pg = b
+		}
+	}
+	if natsURL == "" || pg.DSN == nil {
+		t.Skip("needs KEFU_TEST_POSTGRES and KEFU_TEST_NATS (.ci/run sets both)")
+	}
+	return pg, natsURL
+}
+
 // FreshSchema creates an empty schema and returns a DSN that uses it.
 func FreshSchema(t testing.TB, base string) string {
 	t.Helper()
