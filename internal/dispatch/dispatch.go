@@ -78,11 +78,14 @@ type desk struct {
 	// accepted remembers accepts until the ticket's next write, so an accept
 	// retried after a lost answer gets the same answer.
 	accepted map[string]accepted
-	timer    *time.Timer
-	dirty    bool
-	closed   bool
-	loc      *time.Location // the tenant's time zone: "today" for the live figures
-	day      string
+	// stored names presence the store already holds (agent → state and
+	// reason), so the engine's echo of it is not written twice.
+	stored map[string]string
+	timer  *time.Timer
+	dirty  bool
+	closed bool
+	loc    *time.Location // the tenant's time zone: "today" for the live figures
+	day    string
 	// Several nodes: the lease and the request handler.
 	until      time.Time
 	stopHandle func()
@@ -184,6 +187,17 @@ func (s *Service) worker() {
 	}
 }
 
+// Sync waits until every history write queued so far is done (tests, and
+// a node about to report on them).
+func (s *Service) Sync() {
+	done := make(chan struct{})
+	s.later(func(context.Context) { close(done) })
+	select {
+	case <-done:
+	case <-s.stop:
+	}
+}
+
 func (s *Service) later(job func(context.Context)) {
 	select {
 	case s.jobs <- job:
@@ -227,7 +241,8 @@ func (s *Service) ownedDesks() []*desk {
 func (s *Service) now() time.Time { return s.o.Clock.Now() }
 
 func newDesk(s *Service, tenant string) *desk {
-	return &desk{svc: s, tenant: tenant, e: routing.New(routing.Options{}), offers: map[string]Offer{}, accepted: map[string]accepted{}}
+	return &desk{svc: s, tenant: tenant, e: routing.New(routing.Options{}), offers: map[string]Offer{}, accepted: map[string]accepted{},
+		stored: map[string]string{}}
 }
 
 // load builds the engine from the store: queues, agents, the tickets that
@@ -287,9 +302,12 @@ func (d *desk) load(ctx context.Context) error {
 		}
 		if s == routing.WrapUp {
 			s = routing.Available
+		} else {
+			d.stored[p.UserID] = s.String() + "\x00" + p.Presence.Reason
 		}
 		evs, _ := d.e.SetState(now, p.UserID, s, p.Presence.Reason)
 		d.handle(evs)
+		clear(d.stored)
 	}
 	d.rearm()
 	return nil
@@ -319,18 +337,19 @@ func (d *desk) handle(evs []routing.Event) {
 				})
 			}
 		case routing.EvAgentState:
-			// The engine changed it itself (missed offer, end of wrap-up)
-			// or applied a change: keep the record of presence complete.
+			// A change the engine made itself (missed offer, wrap-up) is
+			// recorded here; one that came from the store (the API wrote
+			// it, or a rebuild restored it) is recorded already.
 			tenant, agent, state, reason := d.tenant, ev.Agent, ev.State.String(), ev.Reason
-			d.svc.later(func(ctx context.Context) {
-				cur, err := d.svc.s.AgentProfile(ctx, tenant, agent)
-				if err == nil && cur.Presence.State == state && cur.Presence.Reason == reason {
-					return // the API wrote it already
-				}
-				if _, err := d.svc.s.SetPresence(ctx, tenant, agent, state, reason); err != nil {
-					d.svc.log.Error("routing: presence not recorded", "tenant", tenant, "agent", agent, "err", err)
-				}
-			})
+			if key := state + "\x00" + reason; d.stored[agent] == key {
+				delete(d.stored, agent)
+			} else {
+				d.svc.later(func(ctx context.Context) {
+					if _, err := d.svc.s.SetPresence(ctx, tenant, agent, state, reason); err != nil {
+						d.svc.log.Error("routing: presence not recorded", "tenant", tenant, "agent", agent, "err", err)
+					}
+				})
+			}
 			d.emit(envelope{Agent: ev.Agent, Event: "presence"}, map[string]string{"state": state, "reason": reason})
 		case routing.EvPulledBack:
 			tenant, item, agent := d.tenant, ev.Item, ev.Agent

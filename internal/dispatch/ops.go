@@ -151,6 +151,7 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 				return nil, nil, err
 			}
 		}
+		d.stored[o.Agent] = o.State + "\x00" + o.Reason // the caller wrote it
 		evs, err := e.SetState(now, o.Agent, st, o.Reason)
 		return nil, evs, err
 	case opQueue:
@@ -166,6 +167,7 @@ func (d *desk) apply(ctx context.Context, now time.Time, o op) (any, []routing.E
 		}
 		if st, ok := routing.ParseState(p.Presence.State); ok && st != routing.Offline {
 			if info, ok := e.AgentStats(now, p.UserID); ok && info.State == "offline" {
+				d.stored[p.UserID] = st.String() + "\x00" + p.Presence.Reason // restored from the store
 				more, err := e.SetState(now, p.UserID, st, p.Presence.Reason)
 				return nil, append(evs, more...), err
 			}

@@ -107,6 +107,7 @@ func (d *desk) run(ctx context.Context, o op) (res any, err error, ok bool) {
 	d.rollDay(now)
 	res, evs, err := d.apply(ctx, now, o)
 	d.handle(evs)
+	clear(d.stored) // it speaks only of this op's events
 	d.rearm()
 	return res, err, true
 }

@@ -282,6 +282,13 @@ func TestRoleCapacityRoutesAgentWithoutProfile(t *testing.T) {
 	if l := h.must(200, agentTok, "GET", "/api/v1/routing/offers", nil).json(t)["items"].([]any); len(l) != 3 {
 		t.Fatalf("the agent role's chat capacity is 3; offers: %d", len(l))
 	}
+	// Each change is recorded once: the engine's echo of a change the API
+	// wrote is not written again.
+	h.must(200, agentTok, "PUT", "/api/v1/users/"+w.IDs["agent"]+"/presence", map[string]any{"state": "away", "reason": "lunch"})
+	h.node.Routing.Sync()
+	if log := h.must(200, agentTok, "GET", "/api/v1/users/"+w.IDs["agent"]+"/presence-log", nil).json(t)["items"].([]any); len(log) != 2 {
+		t.Fatalf("two changes, %d entries: %v", len(log), log)
+	}
 }
 
 // A lead granted at one subsidiary sees that subsidiary's queues and
