@@ -33,16 +33,12 @@ func (c *call) emergencyQueue() string {
 
 type ackOut = kefu.Emergency
 
-// announce pushes an emergency to supervisors' streams on every node.
-func (c *call) announce(event string, e kefu.Emergency) {
-	if c.a.o.Routing == nil {
-		return
+// announce pushes an emergency to supervisors' streams on every node; the
+// ticket's queue lets a scoped supervisor's view place it.
+func (c *call) announce(event, queueID string, e kefu.Emergency) {
+	if c.a.o.Routing != nil {
+		c.a.o.Routing.Announce(c.tenant(), event, queueID, e)
 	}
-	queue := ""
-	if t, err := c.a.s.Ticket(c.r.Context(), store.Whole(c.tenant()), e.TicketID); err == nil {
-		queue = t.QueueID
-	}
-	c.a.o.Routing.Announce(c.tenant(), event, queue, e)
 }
 
 func (a *API) intakeRoutes() {
@@ -79,7 +75,11 @@ func (a *API) intakeRoutes() {
 		}
 		e, err := c.a.s.AckEmergency(c.r.Context(), sc, c.actor(), c.id())
 		if err == nil {
-			c.announce("emergency_acknowledged", e)
+			queue := ""
+			if t, terr := c.a.s.Ticket(c.r.Context(), sc, e.TicketID); terr == nil {
+				queue = t.QueueID
+			}
+			c.announce("emergency_acknowledged", queue, e)
 		}
 		return e, err
 	}))

@@ -169,9 +169,7 @@ func (a *API) registerTickets() {
 		t, m, err := c.a.s.CreateTicket(c.r.Context(), sc, c.actor(), n)
 		c.routed(t, err)
 		if err == nil && n.Emergency != nil {
-			if l, lerr := c.a.s.Emergencies(c.r.Context(), sc, false, t.ID); lerr == nil && len(l) > 0 {
-				c.announce("emergency", l[0])
-			}
+			c.announce("emergency", t.QueueID, *n.Emergency)
 		}
 		return store.TicketCreated{Ticket: t, Message: m}, err
 	}))
@@ -219,7 +217,7 @@ func (a *API) registerTickets() {
 					return nil, err
 				}
 				raised = &t
-				c.announce("emergency", em)
+				c.announce("emergency", t.QueueID, em)
 			}
 		}
 		m, err := c.a.s.AddMessage(c.r.Context(), sc, c.actor(), c.id(), msg)

@@ -217,6 +217,11 @@ func (s *Service) pusher() {
 			return
 		case <-t.C:
 			for _, d := range s.ownedDesks() {
+				// On one node, figures nobody watches are not worked out. (With a
+				// bus, supervisors may be on other nodes: the owner cannot tell.)
+				if s.o.Bus == nil && !s.watched(d.tenant) {
+					continue
+				}
 				d.mu.Lock()
 				if d.dirty && !d.closed {
 					d.dirty = false

@@ -57,6 +57,20 @@ func (s *Service) Announce(tenant, event, queueID string, data any) {
 	s.publish(tenant, envelope{Supervisor: true, Event: event, Data: b})
 }
 
+// watched says whether this node has a supervisor stream open for tenant.
+func (s *Service) watched(tenant string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ts := s.subs[tenant]; ts != nil {
+		for sub := range ts.subs {
+			if sub.supervisor {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // deliver gives an event to this node's matching streams; a stream too
 // slow to keep up misses messages rather than holding routing up.
 func (s *Service) deliver(tenant string, env envelope) {

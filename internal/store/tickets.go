@@ -28,7 +28,7 @@ type NewTicket struct {
 	Customer CustomerRef
 	Message  *kefu.Message // the first message, usually the customer's
 	// Emergency, when intake's screening found one, is recorded with the
-	// ticket in the same write (kind, score and reason; ids are filled in).
+	// ticket in the same write; the store fills in its ids and time.
 	Emergency *kefu.Emergency
 }
 
@@ -311,13 +311,12 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, created); err != nil {
 			return err
 		}
-		if n.Emergency != nil {
-			e := *n.Emergency
-			e.TicketID = t.ID
+		if e := n.Emergency; e != nil {
+			e.TicketID, e.MessageID = t.ID, ""
 			if m != nil {
 				e.MessageID = m.ID
 			}
-			if err := tx.raiseEmergency(tenantID, a, &e); err != nil {
+			if err := tx.raiseEmergency(tenantID, a, e); err != nil {
 				return err
 			}
 		}
