@@ -60,24 +60,20 @@ func (b *NATS) Request(ctx context.Context, subject string, data []byte) ([]byte
 }
 
 func (b *NATS) Handle(subject string, h func(data []byte) []byte) (func(), error) {
-	sub, err := b.nc.Subscribe(subject, func(m *nats.Msg) {
-		m.Respond(h(m.Data))
-	})
-	if err != nil {
-		return nil, err
-	}
-	// The owner must be reachable before it says it owns anything.
-	if err := b.nc.Flush(); err != nil {
-		sub.Unsubscribe()
-		return nil, err
-	}
-	return func() { sub.Unsubscribe() }, nil
+	return b.subscribe(subject, func(m *nats.Msg) { m.Respond(h(m.Data)) })
 }
 
 func (b *NATS) Publish(subject string, data []byte) error { return b.nc.Publish(subject, data) }
 
 func (b *NATS) Subscribe(subject string, h func(data []byte)) (func(), error) {
-	sub, err := b.nc.Subscribe(subject, func(m *nats.Msg) { h(m.Data) })
+	return b.subscribe(subject, func(m *nats.Msg) { h(m.Data) })
+}
+
+// subscribe returns once the server has the subscription: an owner must be
+// reachable before it says it owns anything, and a stream must not miss
+// what is published right after it opens.
+func (b *NATS) subscribe(subject string, h nats.MsgHandler) (func(), error) {
+	sub, err := b.nc.Subscribe(subject, h)
 	if err != nil {
 		return nil, err
 	}
