@@ -3,6 +3,10 @@ package routing
 // Hand-written indexed heaps: each element knows its position, so removing
 // or re-ranking one is O(log n) without a search, and nothing is boxed
 // through container/heap's interface.
+// The two heaps rank differently (items by credit-adjusted arrival, agents
+// by skill then idle time or load) and sit on the decision path, so each
+// keeps its comparison inlined rather than sharing a generic heap that
+// would call it indirectly. Timers, ranked by time alone, use timeq.
 
 // itemHeap orders waiting items by key (effective arrival: earlier first).
 type itemHeap struct {
