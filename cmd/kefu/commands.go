@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kefu-project/kefu/internal/auth"
+	"github.com/kefu-project/kefu/internal/clock"
 	"github.com/kefu-project/kefu/internal/kefu"
 	"github.com/kefu-project/kefu/internal/server"
 	"github.com/kefu-project/kefu/internal/store"
@@ -20,6 +21,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pprofFlag := fs.Bool("pprof", envBool("pprof"), "serve /debug/pprof/ for profiling [KEFU_PPROF]")
 	natsURL := fs.String("nats", env("nats", ""), "NATS server (nats://host:4222) joining this node to others on the same PostgreSQL [KEFU_NATS]")
 	node := fs.String("node", env("node", ""), "this node's name in leases and logs (default: a fresh id) [KEFU_NODE]")
+	dev := fs.Bool("dev", envBool("dev"), "dev mode: a clock that 'kefu clock advance' and the dev API move forward, for demos and tests [KEFU_DEV]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -28,7 +30,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := newLogger(stderr)
 	cfg := server.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demoFlag, Pprof: *pprofFlag, Version: version, Logger: log, Out: stdout,
-		AdminEmail: env("admin_email", ""), AdminPassword: env("admin_password", ""), NATS: *natsURL, Node: *node}
+		AdminEmail: env("admin_email", ""), AdminPassword: env("admin_password", ""), NATS: *natsURL, Node: *node, Dev: *dev}
+	if cfg.Dev {
+		if cfg.NATS != "" {
+			return errors.New("--dev moves this node's clock alone: it cannot join other nodes (--nats)")
+		}
+		cfg.Clock = &clock.Dev{}
+	}
 	if cfg.Demo {
 		if _, err := loadDemo(ctx, cfg, 2000, stdout); err != nil {
 			return err

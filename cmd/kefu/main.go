@@ -50,8 +50,10 @@ usage:
   kefu bench          load a running server over HTTP and report throughput and latency
   kefu bench seed     store many tickets directly, for list and lookup benchmarks
   kefu bench route    create tickets at a fixed rate and time each one until its offer reaches an agent
+  kefu clock advance D  move the clock of a server started with --dev forward (e.g. 48h) and run the timers due
   kefu screen         screen messages (one per line on standard input) for emergencies, one JSON verdict per line
   kefu simulate       replay a peak (default: a Double 11 hour, 4,000 agents) against the routing engine
+  kefu staffing       agents needed for a volume and target (Erlang C, or Erlang A with --patience), or what --agents N achieve
   kefu version        print the version
 
 Run 'kefu COMMAND -h' for a command's flags.
@@ -79,8 +81,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdToken(ctx, rest[1:], stdout, stderr)
 	case "simulate":
 		return cmdSimulate(rest, stdout, stderr)
+	case "clock":
+		return cmdClock(ctx, rest, stdout, stderr)
 	case "screen":
 		return cmdScreen(rest, os.Stdin, stdout, stderr)
+	case "staffing":
+		return cmdStaffing(rest, stdout, stderr)
 	case "bench":
 		if len(rest) > 0 && rest[0] == "seed" {
 			return cmdBenchSeed(ctx, rest[1:], stdout, stderr)

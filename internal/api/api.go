@@ -45,6 +45,10 @@ type Options struct {
 	Routing *dispatch.Service
 	// Screener screens customers' messages for emergencies; nil screens none.
 	Screener *intake.Screener
+	// DevClock, set under `kefu serve --dev`, is the clock the dev routes
+	// move; RunTimers runs every timer now due and says what it did.
+	DevClock  clock.Advancer
+	RunTimers func(context.Context) TimerReport
 }
 
 // API serves /api/v1.

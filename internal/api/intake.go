@@ -1,9 +1,11 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/kefu-project/kefu/internal/intake"
 	"github.com/kefu-project/kefu/internal/kefu"
 	"github.com/kefu-project/kefu/internal/store"
 )
@@ -83,4 +85,53 @@ func (a *API) intakeRoutes() {
 		}
 		return e, err
 	}))
+}
+
+// repeatOf looks for the matter a new contact repeats among its customer's
+// recent tickets. An open one takes the contact (ok); a settled one makes
+// the new ticket its linked repeat (n is changed). A customer who says they
+// asked before is believed when they did write within the window.
+func (c *call) repeatOf(sc store.Scope, n *store.NewTicket, words []string) (store.RepeatRecorded, bool, error) {
+	ctx := c.r.Context()
+	cid, known, err := c.a.s.ResolveCustomerID(ctx, sc, n.Customer, n.Ticket.OrgID)
+	if err != nil || !known {
+		return store.RepeatRecorded{}, false, err
+	}
+	st, err := c.a.s.CommitSettings(ctx, c.tenant())
+	if err != nil {
+		return store.RepeatRecorded{}, false, err
+	}
+	past, err := c.a.s.RecentTickets(ctx, sc, cid, c.a.o.Clock.Now().AddDate(0, 0, -st.RepeatWindowDays), 20)
+	if err != nil || len(past) == 0 {
+		return store.RepeatRecorded{}, false, err
+	}
+	settled := func(t kefu.Ticket) bool { return t.Status == kefu.StatusSolved || t.Status == kefu.StatusClosed }
+	matter := intake.MatterOf(words...)
+	var hit *store.PastTicket
+	why := ""
+	for i := range past {
+		if same, reason := intake.SameMatter(matter, intake.MatterOf(past[i].Words...)); same {
+			hit, why = &past[i], reason
+			break
+		}
+	}
+	if hit == nil && intake.ClaimsRepeat(strings.Join(words, "\n")) {
+		hit = &past[0]
+		why = fmt.Sprintf("the customer says they asked before, and the history agrees: %d contact(s) in the last %d days", len(past), st.RepeatWindowDays)
+	}
+	if hit == nil {
+		return store.RepeatRecorded{}, false, nil
+	}
+	if !settled(hit.Ticket) {
+		rec, err := c.a.s.RecordRepeat(ctx, sc, c.actor(), hit.ID, n.Message, store.Repeat{Reason: why, Threshold: st.RepeatThreshold, ProblemQueueID: st.ProblemQueueID})
+		if err == nil {
+			return rec, true, nil
+		}
+		if kefu.KindOf(err) != kefu.KindConflict {
+			return rec, false, err
+		}
+		// Settled meanwhile: the contact opens a new ticket, linked as a repeat.
+	}
+	n.RepeatOf, n.RepeatReason = hit.ID, why
+	return store.RepeatRecorded{}, false, nil
 }

@@ -212,6 +212,9 @@ func (a *API) register() {
 	a.registerPeople()
 	a.routingRoutes()
 	a.intakeRoutes()
+	a.commitmentRoutes()
+	a.notifyRoutes()
+	a.devRoutes()
 	a.registerPlatform()
 	a.add(&Route{Method: "GET", Path: "/api/v1/openapi.json", Tag: "meta", Summary: "This document", Public: true, Response: map[string]any{}}, func(c *call) (any, error) {
 		return c.a.Document(), nil

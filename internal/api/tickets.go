@@ -166,6 +166,18 @@ func (a *API) registerTickets() {
 				n.Ticket.QueueID = q
 			}
 		}
+		if n.Emergency == nil && len(words) > 1 {
+			// Intake: the same customer about the same matter joins the open
+			// ticket instead of opening another.
+			rec, ok, err := c.repeatOf(sc, &n, words)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				c.routed(rec.Ticket, nil)
+				return rec, nil
+			}
+		}
 		t, m, err := c.a.s.CreateTicket(c.r.Context(), sc, c.actor(), n)
 		c.routed(t, err)
 		if err == nil && n.Emergency != nil {

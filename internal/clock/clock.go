@@ -46,3 +46,34 @@ func (m *Manual) Set(t time.Time) {
 	m.now = t
 	m.mu.Unlock()
 }
+
+// Dev is the clock of `kefu serve --dev`: the wall clock plus an offset that
+// only grows, so a demo or a test can jump ahead ("advance 48h") and watch
+// promises slip, while time otherwise flows as usual. Safe for concurrent use.
+type Dev struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (d *Dev) Now() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return time.Now().Add(d.offset)
+}
+
+// Advance moves the clock forward by d (never back: timers already fired
+// stay fired) and returns the new time.
+func (d *Dev) Advance(by time.Duration) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if by > 0 {
+		d.offset += by
+	}
+	return time.Now().Add(d.offset)
+}
+
+// Advancer is a clock that can be moved forward (Manual and Dev).
+type Advancer interface {
+	Clock
+	Advance(time.Duration) time.Time
+}

@@ -37,12 +37,24 @@ func readLabelled(t testing.TB, path string) []labelled {
 	return out
 }
 
-// score returns precision and recall of the default screening on a set,
-// and the lines it got wrong.
-func score(t testing.TB, s *Screener, set []labelled) (p, r float64, wrong []string) {
+// screenFunc screens one labelled message.
+type screenFunc func(x labelled) Verdict
+
+// plain screens with s as it is.
+func plain(s *Screener) screenFunc { return func(x labelled) Verdict { return s.Screen(x.text) } }
+
+// leaveOneOut screens each message with s and a model that never learned
+// from that message: the honest figure on the messages the model learned from.
+func leaveOneOut(s *Screener, m *Model) screenFunc {
+	return func(x labelled) Verdict { return s.WithModel(m.LeaveOut(x.text, x.label)).Screen(x.text) }
+}
+
+// score returns precision and recall of a screening on a set, and the
+// lines it got wrong.
+func score(t testing.TB, screen screenFunc, set []labelled) (p, r float64, wrong []string) {
 	var tp, fp, fn int
 	for _, x := range set {
-		v := s.Screen(x.text)
+		v := screen(x)
 		switch {
 		case v.Emergency && x.label:
 			tp++
@@ -57,33 +69,43 @@ func score(t testing.TB, s *Screener, set []labelled) (p, r float64, wrong []str
 	return float64(tp) / float64(max(tp+fp, 1)), float64(tp) / float64(max(tp+fn, 1)), wrong
 }
 
-// TestDevSet: the lexicon alone on the messages it was tuned on (the
-// model learned from them, so it is left out here).
+// TestDevSet: the development set is the training set, so the lexicon
+// was tuned on it and the model learned from it. It reports the lexicon
+// alone, and lexicon and model with the model left blind to each message
+// in turn (leave-one-out), which is how model_threshold and model_floor
+// were chosen.
 func TestDevSet(t *testing.T) {
 	s, err := NewScreener(DefaultLexicon())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, r, wrong := score(t, s, readLabelled(t, "testdata/emergency_dev.tsv"))
-	t.Logf("dev: precision %.3f recall %.3f", p, r)
-	if p < 0.95 || r < 0.95 {
-		t.Errorf("the lexicon no longer fits its own development set: precision %.3f recall %.3f", p, r)
-	}
-	if os.Getenv("SHOW") != "" {
-		for _, w := range wrong {
-			t.Log(w)
-		}
+	set := readLabelled(t, "testdata/emergency_dev.tsv")
+	report(t, plain(s), "dev, lexicon only", set, "dev")
+	p, r := report(t, leaveOneOut(s, DefaultModel()), "dev, lexicon + model (leave-one-out)", set, "dev")
+	if p < 0.90 || r < 0.98 {
+		t.Errorf("the screening no longer fits its development set: precision %.3f recall %.3f", p, r)
 	}
 }
 
-// TestHeldOutSet reports precision and recall of the built-in screening on
-// the labelled evaluation set (never used for tuning: the lexicon is tuned
-// on the development set only), overall and per language.
-func TestHeldOutSet(t *testing.T) {
-	s := DefaultScreener()
-	set := readLabelled(t, "testdata/emergency_test.tsv")
+// heldOut are the labelled evaluation sets: never used for tuning (the
+// lexicon and the model are tuned on the development and training sets
+// only). emergency_test2.tsv was written before the screening was last
+// reworked, without looking at what it missed.
+var heldOut = []string{"testdata/emergency_test.tsv", "testdata/emergency_test2.tsv"}
+
+// report logs precision and recall on a set, overall and per language,
+// with the counts behind them.
+func report(t *testing.T, s screenFunc, name string, set []labelled, show string) (p, r float64) {
+	t.Helper()
 	p, r, wrong := score(t, s, set)
-	t.Logf("held-out (%d messages): precision %.3f recall %.3f", len(set), p, r)
+	var pos int
+	for _, x := range set {
+		if x.label {
+			pos++
+		}
+	}
+	t.Logf("%s (%d messages, %d emergencies): precision %.3f recall %.3f (%d missed, %d false alarms)",
+		name, len(set), pos, p, r, countPrefix(wrong, "FN"), countPrefix(wrong, "FP"))
 	for _, lang := range []string{"zh-Hans", "zh-Hant", "en"} {
 		var sub []labelled
 		for _, x := range set {
@@ -94,15 +116,37 @@ func TestHeldOutSet(t *testing.T) {
 		lp, lr, _ := score(t, s, sub)
 		t.Logf("  %s (%d): precision %.3f recall %.3f", lang, len(sub), lp, lr)
 	}
-	if os.Getenv("SHOW") == "test" {
+	if show != "" && os.Getenv("SHOW") == show {
 		for _, w := range wrong {
 			t.Log(w)
 		}
 	}
-	// The targets are recall 0.98 and precision 0.90; lexicon and
-	// model do not reach that recall yet on messages they never saw (see
-	// docs/intake.md). These floors catch regressions until they do.
-	if p < 0.90 || r < 0.89 {
-		t.Errorf("held-out precision %.3f recall %.3f fell below the floor (0.90, 0.89)", p, r)
+	return p, r
+}
+
+func countPrefix(lines []string, prefix string) int {
+	n := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestHeldOutSet reports precision and recall of the built-in screening on
+// each held-out set and on all of them together, and fails below the
+// issue's targets (recall 0.98, precision 0.90) on the combined sets.
+func TestHeldOutSet(t *testing.T) {
+	s := DefaultScreener()
+	var all []labelled
+	for _, path := range heldOut {
+		set := readLabelled(t, path)
+		report(t, plain(s), path, set, "test")
+		all = append(all, set...)
+	}
+	p, r := report(t, plain(s), "held-out, combined", all, "")
+	if p < 0.90 || r < 0.98 {
+		t.Errorf("held-out precision %.3f recall %.3f: below the targets (precision 0.90, recall 0.98)", p, r)
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"math"
 	"strings"
 	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // A naive Bayes model over character pairs and words, learned from
@@ -27,6 +25,23 @@ var defaultTraining []byte
 type Model struct {
 	pos, neg   map[string]int
 	nPos, nNeg int
+	// leftOut, when set, is one training message the model scores as if
+	// it had never seen it (leave-one-out evaluation).
+	leftOut *leftOut
+}
+
+type leftOut struct {
+	features map[string]struct{}
+	pos      bool
+}
+
+// LeaveOut returns the model as it would be without one of its training
+// messages (text, labelled pos), to measure it on the messages it learned
+// from without flattering it.
+func (m *Model) LeaveOut(text string, pos bool) *Model {
+	c := *m
+	c.leftOut = &leftOut{features: modelFeatures(text), pos: pos}
+	return &c
 }
 
 // TrainModel learns from labelled lines "label<TAB>kind<TAB>lang<TAB>text"
@@ -63,23 +78,47 @@ func TrainModel(tsv []byte) (*Model, error) {
 
 // Score is the log-odds that text is an emergency.
 func (m *Model) Score(text string) float64 {
-	s := math.Log(float64(m.nPos) / float64(m.nNeg))
+	nPos, nNeg := m.nPos, m.nNeg
+	var dPos, dNeg int // what the left-out message adds to a feature's counts
+	if m.leftOut != nil {
+		if m.leftOut.pos {
+			nPos, dPos = nPos-1, 1
+		} else {
+			nNeg, dNeg = nNeg-1, 1
+		}
+	}
+	s := math.Log(float64(nPos) / float64(nNeg))
 	for f := range modelFeatures(text) {
-		s += math.Log((float64(m.pos[f])+0.5)/float64(m.nPos+1)) - math.Log((float64(m.neg[f])+0.5)/float64(m.nNeg+1))
+		p, n := m.pos[f], m.neg[f]
+		if m.leftOut != nil {
+			if _, ok := m.leftOut.features[f]; ok {
+				p, n = p-dPos, n-dNeg
+			}
+		}
+		s += math.Log((float64(p)+0.5)/float64(nPos+1)) - math.Log((float64(n)+0.5)/float64(nNeg+1))
 	}
 	return s
 }
 
-// modelFeatures: every pair of adjacent characters, and every
-// space-separated word, of the lower-cased NFKC text.
+// modelFeatures: every pair of adjacent Chinese characters, every word
+// and every pair of adjacent words of the normalized text (so traditional
+// and simplified Chinese share features). Letters are not paired: in
+// English, letter pairs repeat what the words say and make the model
+// overconfident.
 func modelFeatures(text string) map[string]struct{} {
-	t := []rune(norm.NFKC.String(strings.ToLower(text)))
+	t := []rune(Normalize(text))
 	f := make(map[string]struct{}, len(t)+8)
 	for i := 0; i+1 < len(t); i++ {
-		f[string(t[i:i+2])] = struct{}{}
+		if t[i] > unicode.MaxASCII && t[i+1] > unicode.MaxASCII && t[i] != ' ' && t[i+1] != ' ' {
+			f[string(t[i:i+2])] = struct{}{}
+		}
 	}
-	for _, w := range strings.FieldsFunc(string(t), unicode.IsSpace) {
-		f["w:"+strings.Trim(w, ".,!?")] = struct{}{}
+	words := strings.Fields(string(t))
+	for i, w := range words {
+		f["w:"+w] = struct{}{}
+		if i > 0 && isASCII(w) && isASCII(words[i-1]) {
+			f["p:"+words[i-1]+" "+w] = struct{}{}
+		}
 	}
 	return f
 }

@@ -21,12 +21,19 @@ import (
 // replace or extend the default.
 type Lexicon struct {
 	Threshold float64 `json:"threshold"`
-	// ModelThreshold and ModelFloor: with a model, a message the lexicon
-	// scores below Threshold is still an emergency when the model's
-	// log-odds exceed ModelThreshold and the lexicon score exceeds
-	// ModelFloor (it saw no everyday or figurative use).
-	ModelThreshold float64       `json:"model_threshold"`
-	ModelFloor     float64       `json:"model_floor"`
+	// With a model, its log-odds add to the lexicon score: up to
+	// ModelWeight when they are ModelScale or more, down to -ModelAgainst
+	// when they are -ModelScale or less, in proportion between. So the
+	// model decides what the lexicon is unsure of, and cannot silence a
+	// lexicon that is sure.
+	ModelWeight  float64 `json:"model_weight"`
+	ModelAgainst float64 `json:"model_against"`
+	ModelScale   float64 `json:"model_scale"`
+	// Negators cancel a term of a negatable category when one ends at most
+	// NegationWindow bytes of normalized text before it ("没人受伤", "no
+	// one was hurt").
+	Negators       []string      `json:"negators"`
+	NegationWindow int           `json:"negation_window"`
 	Categories     []Category    `json:"categories"`
 	Combinations   []Combination `json:"combinations"`
 }
@@ -39,6 +46,8 @@ type Category struct {
 	Kind   string   `json:"kind,omitempty"`
 	Weight float64  `json:"weight"`
 	Terms  []string `json:"terms"`
+	// Negatable: a negator just before a term cancels it.
+	Negatable bool `json:"negatable,omitempty"`
 }
 
 // Combination adds Weight when all its categories matched: danger that no
@@ -78,16 +87,35 @@ func DefaultLexicon() Lexicon {
 // Screener scores messages against a lexicon. It is safe for concurrent
 // use once built.
 type Screener struct {
-	lex   Lexicon
-	model *Model
-	terms []term // every term of every category, normalized
-	cats  map[string]int
+	lex       Lexicon
+	model     *Model
+	terms     []term // every term of every category, normalized
+	negators  []term
+	negatable []bool // by category
+	cats      map[string]int
 }
 
 type term struct {
 	text string
 	cat  int
 	word bool // ASCII: match whole words only
+}
+
+// find is the first place at or after from where t occurs in s (padded
+// with spaces), or -1.
+func (t term) find(s string, from int) int {
+	for i := from; i < len(s); {
+		j := strings.Index(s[i:], t.text)
+		if j < 0 {
+			return -1
+		}
+		j += i
+		if !t.word || (!isLetter(rune(s[j-1])) && (j+len(t.text) >= len(s) || !isLetter(rune(s[j+len(t.text)])))) {
+			return j
+		}
+		i = j + 1
+	}
+	return -1
 }
 
 // DefaultModel is the model learned from the built-in training set.
@@ -117,9 +145,19 @@ func (s *Screener) WithModel(m *Model) *Screener {
 
 // NewScreener checks and compiles a lexicon.
 func NewScreener(l Lexicon) (*Screener, error) {
-	s := &Screener{lex: l, cats: map[string]int{}}
+	s := &Screener{lex: l, cats: map[string]int{}, negatable: make([]bool, len(l.Categories))}
 	if l.Threshold <= 0 {
 		return nil, fmt.Errorf("lexicon: threshold must be above zero")
+	}
+	if l.ModelScale < 0 || l.NegationWindow < 0 {
+		return nil, fmt.Errorf("lexicon: model_scale and negation_window cannot be negative")
+	}
+	for _, t := range l.Negators {
+		n := Normalize(t)
+		if n == "" {
+			return nil, fmt.Errorf("lexicon: an empty negator")
+		}
+		s.negators = append(s.negators, term{text: n, word: isASCII(n)})
 	}
 	for i, c := range l.Categories {
 		if c.Name == "" {
@@ -129,6 +167,7 @@ func NewScreener(l Lexicon) (*Screener, error) {
 			return nil, fmt.Errorf("lexicon: category %s is listed twice", c.Name)
 		}
 		s.cats[c.Name] = i
+		s.negatable[i] = c.Negatable
 		for _, t := range c.Terms {
 			n := Normalize(t)
 			if n == "" {
@@ -165,13 +204,33 @@ func (s *Screener) Screen(text string) Verdict {
 	hit := make([]bool, len(s.lex.Categories))
 	count := make([]int, len(s.lex.Categories))
 	first := make([]string, len(s.lex.Categories))
+	var negated []string
+	// Latin-script terms cannot match a text without Latin letters, nor
+	// Chinese ones a text without any other character.
+	latin, other := false, false
+	for i := 0; i < len(n); i++ {
+		if n[i] >= 0x80 {
+			other = true
+		} else if isLetter(rune(n[i])) {
+			latin = true
+		}
+	}
 	for _, t := range s.terms {
-		if t.word {
-			if !containsWord(n, t.text) {
+		if (t.word && !latin) || (!t.word && !other) {
+			continue
+		}
+		at := t.find(n, 1)
+		if at < 0 {
+			continue
+		}
+		if s.negatable[t.cat] {
+			for at >= 0 && s.negatedAt(n, at) {
+				at = t.find(n, at+1)
+			}
+			if at < 0 {
+				negated = append(negated, strings.TrimSpace(t.text))
 				continue
 			}
-		} else if !strings.Contains(n, t.text) {
-			continue
 		}
 		if !hit[t.cat] {
 			first[t.cat] = t.text
@@ -219,17 +278,15 @@ func (s *Screener) Screen(text string) Verdict {
 			plus = append(plus, strings.Join(cb.All, "+"))
 		}
 	}
+	var model string
+	if s.model != nil {
+		odds := s.model.Score(text)
+		share := s.modelShare(odds)
+		score += share
+		model = fmt.Sprintf("model log-odds %.1f adds %+.2f", odds, share)
+	}
 	score = math.Round(score*1000) / 1000
 	v := Verdict{Score: score, Emergency: score >= s.lex.Threshold, Matched: matched, Kind: "none"}
-	var model string
-	if s.model != nil && !v.Emergency {
-		odds := s.model.Score(text)
-		model = fmt.Sprintf("model log-odds %.1f (threshold %.1f)", odds, s.lex.ModelThreshold)
-		if odds > s.lex.ModelThreshold && score > s.lex.ModelFloor {
-			v.Emergency = true
-			model += ", like the emergencies it learned from"
-		}
-	}
 	if v.Emergency {
 		v.Kind = topKind(kinds)
 	}
@@ -245,10 +302,40 @@ func (s *Screener) Screen(text string) Verdict {
 			v.Reason += "; against: " + strings.Join(minus, ", ")
 		}
 	}
+	if len(negated) > 0 {
+		v.Reason += "; negated: " + strings.Join(negated, ", ")
+	}
 	if model != "" {
 		v.Reason += "; " + model
 	}
 	return v
+}
+
+// negatedAt: a negator ends within the negation window before n[at:].
+func (s *Screener) negatedAt(n string, at int) bool {
+	for _, g := range s.negators {
+		// Any occurrence that starts at lo or later ends within the window.
+		lo := max(at-s.lex.NegationWindow-len(g.text), 0)
+		for lo > 0 && n[lo]&0xC0 == 0x80 { // start on a character
+			lo--
+		}
+		if g.find(" "+n[lo:at], 1) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// modelShare is what the model's log-odds add to the lexicon score.
+func (s *Screener) modelShare(odds float64) float64 {
+	if s.lex.ModelScale == 0 {
+		return 0
+	}
+	x := max(min(odds/s.lex.ModelScale, 1), -1)
+	if x > 0 {
+		return x * s.lex.ModelWeight
+	}
+	return x * s.lex.ModelAgainst
 }
 
 func topKind(kinds map[string]float64) string {

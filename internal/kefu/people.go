@@ -101,6 +101,10 @@ const (
 	ActionSplitOrder     Action = "split_order"
 	ActionSuspendAccount Action = "suspend_account"
 	ActionRestrictDriver Action = "restrict_account"
+	// ActionExpedite is the authority to own an expedite (加急): to make a
+	// faster promise real. An agent without it can ask, and the expedite
+	// goes to someone who has it.
+	ActionExpedite Action = "expedite"
 )
 
 // Limit is how far a role may go with one action without approval. An

@@ -250,6 +250,10 @@ const (
 	MessageAgent    MessageKind = "agent"
 	MessageNote     MessageKind = "note" // internal; never shown to the customer
 	MessageSystem   MessageKind = "system"
+	// MessageNotice is kefu telling the customer something by itself (a
+	// promise slipped, an expedite taken on). The customer sees it; it is
+	// never an agent's response, so it keeps no response target.
+	MessageNotice MessageKind = "notice"
 )
 
 func ValidMessageKind(k MessageKind) bool {
@@ -329,6 +333,28 @@ type Commitment struct {
 	ReleasedBy    string          `json:"released_by,omitempty"`
 	ReleasedAt    *time.Time      `json:"released_at,omitempty"`
 	ReleaseReason string          `json:"release_reason,omitempty"`
+	// Reason says why it was made (required for an expedite).
+	Reason string `json:"reason,omitempty"`
+	// CustomerVisible commitments are shown to the customer and, when they
+	// slip, the customer is told. SLA targets are internal.
+	CustomerVisible bool `json:"customer_visible"`
+	// Policy names the SLA policy that set it; Business means its due time
+	// counts the tenant's business hours, so a pause shifts it in them.
+	Policy   string `json:"policy,omitempty"`
+	Business bool   `json:"business,omitempty"`
+	// The timer: the next moment it acts (reminder, miss, next rung), how
+	// many steps it has taken, how far up the ladder it has gone.
+	NextAt   *time.Time `json:"next_at,omitempty"`
+	Stage    int        `json:"stage"`
+	Level    int        `json:"level"`
+	MissedAt *time.Time `json:"missed_at,omitempty"`
+	PausedAt *time.Time `json:"paused_at,omitempty"`
+}
+
+// SLAKind reports whether a commitment kind is a service-level target that
+// kefu sets itself from the tenant's SLA policy.
+func SLAKind(k CommitmentKind) bool {
+	return k == CommitFirstResponse || k == CommitNextResponse || k == CommitResolution
 }
 
 // Event is one entry of the append-only history: who did what to which

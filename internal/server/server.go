@@ -13,6 +13,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/api"
@@ -39,9 +40,12 @@ type Config struct {
 	NATS          string // NATS URL: routing shared with the other nodes on the same PostgreSQL
 	Node          string // this node's name in leases and logs
 	Version       string
-	Logger        *slog.Logger
-	Clock         clock.Clock
-	Out           io.Writer // where the URL and one-time password are printed
+	// Dev runs the node on the dev clock (wall time plus an offset that the
+	// dev API and `kefu clock advance` move forward).
+	Dev    bool
+	Logger *slog.Logger
+	Clock  clock.Clock
+	Out    io.Writer // where the URL and one-time password are printed
 	// Ready, if set, receives the listening address once the server accepts connections.
 	Ready func(addr string)
 }
@@ -68,6 +72,8 @@ type Node struct {
 	Handler http.Handler
 	Routing *dispatch.Service
 	hooks   *webhook.Dispatcher
+	log     *slog.Logger
+	timerMu sync.Mutex
 }
 
 // NewNode builds the HTTP handler over an open store.
@@ -78,6 +84,15 @@ func NewNode(c Config, s *store.Store) (*Node, error) {
 	if c.Clock == nil {
 		c.Clock = clock.System{}
 	}
+	var dev clock.Advancer
+	if c.Dev {
+		d, ok := c.Clock.(clock.Advancer)
+		if !ok {
+			return nil, errors.New("dev mode needs a clock that can be moved (clock.Dev)")
+		}
+		dev = d
+	}
+	node := &Node{Store: s, Routing: nil, log: c.Logger}
 	pages, err := web.New(web.Options{Store: s, Logger: c.Logger, Version: c.Version, Now: c.Clock.Now})
 	if err != nil {
 		return nil, err
@@ -94,7 +109,11 @@ func NewNode(c Config, s *store.Store) (*Node, error) {
 	routes := dispatch.New(dispatch.Options{Store: s, Clock: c.Clock, Logger: c.Logger, Bus: bus, Node: c.Node})
 	a := api.New(api.Options{Store: s, Attachments: attach.Dir{Root: filepath.Join(c.DataDir, "attachments")}, Clock: c.Clock,
 		Logger: c.Logger, Version: c.Version, SessionPrincipal: pages.Session, Observe: m.observe, Routing: routes,
-		Screener: intake.DefaultScreener()})
+		Screener: intake.DefaultScreener(), DevClock: dev, RunTimers: func(ctx context.Context) api.TimerReport {
+			r := node.RunTimers(ctx)
+			routes.Advance()
+			return r
+		}})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a)
 	pages.Register(mux)
@@ -119,7 +138,8 @@ func NewNode(c Config, s *store.Store) (*Node, error) {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	}
 	hooks := webhook.New(webhook.Options{Store: s, Clock: c.Clock, Logger: c.Logger})
-	return &Node{Store: s, Handler: mux, hooks: hooks, Routing: routes}, nil
+	node.Handler, node.hooks, node.Routing = mux, hooks, routes
+	return node, nil
 }
 
 // Bootstrap creates the first tenant and administrator on an empty
@@ -184,7 +204,19 @@ func Serve(ctx context.Context, c Config, n *Node) error {
 		}
 	}()
 	go maintain(hookCtx, n.Store, c.Logger)
-	go escalate(hookCtx, n.Store, n.Routing, c.Logger)
+	go timers(hookCtx, n, c.Logger)
+	kick := make(chan struct{}, 1)
+	n.Store.OnNotificationsQueued(func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	})
+	now := time.Now
+	if c.Clock != nil {
+		now = c.Clock.Now
+	}
+	go sendAlerts(hookCtx, n.Store, now, c.Logger, kick)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	addr := ln.Addr().String()
@@ -211,10 +243,11 @@ func Serve(ctx context.Context, c Config, n *Node) error {
 	return err
 }
 
-// escalate moves unacknowledged emergencies up their tenant's ladder,
-// checking every second; the time that counts is the store's (injectable)
-// clock. Safe on every node: each rung is taken once.
-func escalate(ctx context.Context, s *store.Store, routes *dispatch.Service, log *slog.Logger) {
+// timers runs the node's time-driven work every second until ctx ends:
+// commitment steps (reminders, misses, escalation rungs) and emergencies
+// nobody acknowledged. The time that counts is the store's (injectable)
+// clock. Safe on every node: each step is taken once.
+func timers(ctx context.Context, n *Node, log *slog.Logger) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -223,20 +256,55 @@ func escalate(ctx context.Context, s *store.Store, routes *dispatch.Service, log
 			return
 		case <-t.C:
 		}
-		up, err := s.EscalateEmergencies(ctx)
-		if err != nil && ctx.Err() == nil {
-			log.Error("emergencies not escalated", "err", err)
-		}
-		for _, e := range up {
-			log.Warn("emergency escalated: nobody acknowledged it in time", "tenant", e.TenantID, "ticket", e.Emergency.TicketID,
-				"rung", e.Emergency.EscalatedTo)
-			queue := ""
-			if t, err := s.Ticket(ctx, store.Whole(e.TenantID), e.Emergency.TicketID); err == nil {
-				queue = t.QueueID
+		n.RunTimers(ctx)
+	}
+}
+
+// timerBatch bounds one pass; a larger backlog drains over the next passes.
+const timerBatch = 20000
+
+// RunTimers takes every timer step now due and reports what it did. The
+// dev clock's advance calls it so that a jump in time shows its effects at once.
+func (n *Node) RunTimers(ctx context.Context) api.TimerReport {
+	n.timerMu.Lock() // one pass at a time on a node; other nodes are kept out by the conditional updates
+	defer n.timerMu.Unlock()
+	var r api.TimerReport
+	for {
+		fired, err := n.Store.FireCommitments(ctx, timerBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.log.Error("commitment timers", "err", err)
 			}
-			routes.Announce(e.TenantID, "emergency_escalated", queue, e.Emergency)
+			break
+		}
+		r.CommitmentSteps += len(fired)
+		for _, f := range fired {
+			if f.Step.Kind != "reminder" {
+				n.log.Info("commitment "+string(f.Step.Kind), "tenant", f.TenantID, "ticket", f.Commitment.TicketID, "commitment", f.Commitment.ID,
+					"kind", f.Commitment.Kind, "rung", f.Step.Rung)
+			}
+		}
+		// A jump in time can make several steps of one commitment due; each
+		// pass takes one step of each, so run until nothing is left.
+		if len(fired) == 0 || len(fired) >= timerBatch {
+			break
 		}
 	}
+	up, err := n.Store.EscalateEmergencies(ctx)
+	if err != nil && ctx.Err() == nil {
+		n.log.Error("emergencies not escalated", "err", err)
+	}
+	r.EmergenciesEscalated = len(up)
+	for _, e := range up {
+		n.log.Warn("emergency escalated: nobody acknowledged it in time", "tenant", e.TenantID, "ticket", e.Emergency.TicketID,
+			"rung", e.Emergency.EscalatedTo)
+		queue := ""
+		if t, err := n.Store.Ticket(ctx, store.Whole(e.TenantID), e.Emergency.TicketID); err == nil {
+			queue = t.QueueID
+		}
+		n.Routing.Announce(e.TenantID, "emergency_escalated", queue, e.Emergency)
+	}
+	return r
 }
 
 // IdempotencyKeep is how long a saved Idempotency-Key response is replayed.

@@ -21,6 +21,12 @@ func pathID(path, param string, b world) string {
 		return b.IDs["ticket2"]
 	case "code":
 		return b.IDs["code"]
+	case "token":
+		// B's own status link with its signature broken: a link is a
+		// capability, so the probe is a forgery, which must find nothing.
+		tok := []byte(b.IDs["status_link"])
+		tok[len(tok)-2] ^= 1
+		return string(tok)
 	}
 	seg := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
 	return map[string]string{
@@ -72,13 +78,19 @@ func bodies(b world, due time.Time) map[string]any {
 		"POST /api/v1/tickets/{id}/commitments/{cid}/keep": nil,
 		"PUT /api/v1/queues/{id}/routing": map[string]any{"skills": []map[string]any{{"skill": "probe", "min_level": 1}},
 			"split": []map[string]any{{"pool": "in_house", "weight": 1}, {"pool": b.IDs["vendor"], "weight": 1}}},
-		"PUT /api/v1/users/{id}/routing":     map[string]any{"skills": map[string]int{"probe": 1}, "capacity": map[string]int{"chat": 1}},
-		"PUT /api/v1/users/{id}/presence":    map[string]any{"state": "available"},
-		"POST /api/v1/tickets/{id}/accept":   nil,
-		"POST /api/v1/tickets/{id}/decline":  map[string]any{"reason": "probe"},
-		"POST /api/v1/tickets/{id}/transfer": map[string]any{"queue_id": b.IDs["queue"], "user_id": b.IDs["agent"], "reason": "probe"},
-		"PUT /api/v1/intake/settings":        map[string]any{"safety_queue_id": b.IDs["queue"]},
-		"POST /api/v1/emergencies/{id}/ack":  nil,
+		"PUT /api/v1/users/{id}/routing":          map[string]any{"skills": map[string]int{"probe": 1}, "capacity": map[string]int{"chat": 1}},
+		"PUT /api/v1/users/{id}/presence":         map[string]any{"state": "available"},
+		"POST /api/v1/tickets/{id}/accept":        nil,
+		"POST /api/v1/tickets/{id}/decline":       map[string]any{"reason": "probe"},
+		"POST /api/v1/tickets/{id}/transfer":      map[string]any{"queue_id": b.IDs["queue"], "user_id": b.IDs["agent"], "reason": "probe"},
+		"PUT /api/v1/intake/settings":             map[string]any{"safety_queue_id": b.IDs["queue"]},
+		"POST /api/v1/emergencies/{id}/ack":       nil,
+		"PUT /api/v1/commitments/settings":        map[string]any{"problem_queue_id": b.IDs["queue"]},
+		"PUT /api/v1/sla/settings":                map[string]any{"policies": []map[string]any{{"name": "probe", "first_response_minutes": 10}}},
+		"POST /api/v1/customers/{id}/status-link": nil,
+		"POST /api/v1/tickets/{id}/expedite":      map[string]any{"reason": "probe", "owner_id": b.IDs["lead"]},
+		"POST /api/v1/dev/clock/advance":          map[string]any{"by": "1s"},
+		"PUT /api/v1/notify/settings":             map[string]any{"channels": []map[string]any{{"name": "log", "kind": "log"}}},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kefu-project/kefu/internal/commit"
 	"github.com/kefu-project/kefu/internal/kefu"
 )
 
@@ -17,13 +18,15 @@ func (tx *Tx) addCommitment(tenantID string, a Actor, t *kefu.Ticket, c *kefu.Co
 	if c.DueAt.IsZero() {
 		return kefu.FieldError("due_at", "required")
 	}
-	if c.OwnerID == "" && c.DepartmentID == "" {
+	if c.OwnerID == "" && c.DepartmentID == "" && !kefu.SLAKind(c.Kind) {
 		c.OwnerID = a.ID
 		if a.Kind != "user" && a.Kind != "token" {
 			c.OwnerID = t.AssigneeID
 		}
 	}
-	if c.OwnerID == "" && c.DepartmentID == "" {
+	// An SLA target may have no owner yet: it belongs to whoever holds the
+	// ticket when it fires.
+	if c.OwnerID == "" && c.DepartmentID == "" && !kefu.SLAKind(c.Kind) {
 		return kefu.FieldError("owner_id", "a commitment needs an owner or a department")
 	}
 	if err := tx.checkRef("users", "owner_id", tenantID, c.OwnerID); err != nil {
@@ -35,10 +38,27 @@ func (tx *Tx) addCommitment(tenantID string, a Actor, t *kefu.Ticket, c *kefu.Co
 	if len(c.Description) > 2000 {
 		return kefu.FieldError("description", "at most 2000 bytes")
 	}
+	if len(c.Reason) > 2000 {
+		return kefu.FieldError("reason", "at most 2000 bytes")
+	}
+	st, err := tx.s.CommitSettings(tx.ctx, tenantID)
+	if err != nil {
+		return err
+	}
 	c.ID, c.TicketID, c.State, c.MadeBy, c.MadeAt = newID(), t.ID, kefu.CommitOpen, a.ID, now
-	if _, err := tx.exec(`INSERT INTO commitments (id, tenant_id, ticket_id, kind, description, due_at, owner_id, department_id, state, made_by, made_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, c.ID, tenantID, t.ID, string(c.Kind), c.Description, us(c.DueAt),
-		nullStr(c.OwnerID), nullStr(c.DepartmentID), string(c.State), c.MadeBy, us(now)); err != nil {
+	c.Stage, c.Level, c.MissedAt, c.PausedAt, c.NextAt = commit.StageNew, 0, nil, nil, nil
+	if step, ok := st.Next(now, c.DueAt, commit.StageNew); ok {
+		if step.Kind != commit.StepRemind {
+			c.Stage = commit.StageReminded
+		}
+		at := step.At
+		c.NextAt = &at
+	}
+	if _, err := tx.exec(`INSERT INTO commitments (id, tenant_id, ticket_id, kind, description, due_at, owner_id, department_id, state, made_by, made_at,
+		next_at, stage, reason, customer_visible, policy, business)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, c.ID, tenantID, t.ID, string(c.Kind), c.Description, us(c.DueAt),
+		nullStr(c.OwnerID), nullStr(c.DepartmentID), string(c.State), c.MadeBy, us(now), nullUS(c.NextAt), c.Stage, c.Reason,
+		boolInt(c.CustomerVisible), c.Policy, boolInt(c.Business)); err != nil {
 		return kefu.Internal(err)
 	}
 	return tx.Event(tenantID, a, "commitment.created", "commitment", c.ID, t.ID, nil, c)
@@ -46,6 +66,10 @@ func (tx *Tx) addCommitment(tenantID string, a Actor, t *kefu.Ticket, c *kefu.Co
 
 // AddCommitment records a promise on a ticket.
 func (s *Store) AddCommitment(ctx context.Context, sc Scope, a Actor, ticketID string, c kefu.Commitment) (kefu.Commitment, error) {
+	if kefu.SLAKind(c.Kind) {
+		return c, kefu.FieldError("kind", "service-level targets are set by the tenant's SLA policy, not by hand")
+	}
+	c.CustomerVisible = true
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		t, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false)
 		if err != nil {
@@ -54,24 +78,34 @@ func (s *Store) AddCommitment(ctx context.Context, sc Scope, a Actor, ticketID s
 		if t.Status == kefu.StatusClosed {
 			return kefu.Conflict("ticket_closed", "the ticket is closed")
 		}
-		tx.SetResult(&c)
-		return tx.addCommitment(sc.TenantID, a, &t, &c, s.Now())
+		cc := c
+		if err := tx.addCommitment(sc.TenantID, a, &t, &cc, s.Now()); err != nil {
+			return err
+		}
+		c = cc
+		tx.SetResult(cc)
+		return nil
 	})
 	return c, err
 }
 
-const commitmentCols = `id, ticket_id, kind, description, due_at, COALESCE(owner_id, ''), COALESCE(department_id, ''), state, made_by, made_at,
-	kept_at, COALESCE(released_by, ''), released_at, COALESCE(release_reason, '')`
+// commitmentCols are read from "commitments c".
+const commitmentCols = `c.id, c.ticket_id, c.kind, c.description, c.due_at, COALESCE(c.owner_id, ''), COALESCE(c.department_id, ''), c.state,
+	c.made_by, c.made_at, c.kept_at, COALESCE(c.released_by, ''), c.released_at, COALESCE(c.release_reason, ''), c.next_at, c.stage, c.level,
+	c.missed_at, c.paused_at, c.reason, c.customer_visible, c.policy, c.business`
 
 func scanCommitment(sc interface{ Scan(...any) error }) (kefu.Commitment, error) {
 	var c kefu.Commitment
 	var kind, state string
 	var due, made int64
-	var kept, released sql.NullInt64
+	var visible, business int
+	var kept, released, next, missed, paused sql.NullInt64
 	err := sc.Scan(&c.ID, &c.TicketID, &kind, &c.Description, &due, &c.OwnerID, &c.DepartmentID, &state, &c.MadeBy, &made,
-		&kept, &c.ReleasedBy, &released, &c.ReleaseReason)
+		&kept, &c.ReleasedBy, &released, &c.ReleaseReason, &next, &c.Stage, &c.Level, &missed, &paused, &c.Reason, &visible, &c.Policy, &business)
 	c.Kind, c.State, c.DueAt, c.MadeAt = kefu.CommitmentKind(kind), kefu.CommitmentState(state), fromUS(due), fromUS(made)
 	c.KeptAt, c.ReleasedAt = fromNullUS(kept), fromNullUS(released)
+	c.NextAt, c.MissedAt, c.PausedAt = fromNullUS(next), fromNullUS(missed), fromNullUS(paused)
+	c.CustomerVisible, c.Business = visible == 1, business == 1
 	return c, err
 }
 
@@ -80,7 +114,11 @@ func (s *Store) Commitments(ctx context.Context, sc Scope, ticketID string) ([]k
 	if _, err := s.Ticket(ctx, sc, ticketID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+commitmentCols+` FROM commitments WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY due_at, id`, sc.TenantID, ticketID)
+	return s.ticketCommitments(ctx, s.db, sc.TenantID, ticketID)
+}
+
+func (s *Store) ticketCommitments(ctx context.Context, q querier, tenantID, ticketID string) ([]kefu.Commitment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY due_at, id`, tenantID, ticketID)
 	if err != nil {
 		return nil, kefu.Internal(err)
 	}
@@ -97,7 +135,7 @@ func (s *Store) Commitments(ctx context.Context, sc Scope, ticketID string) ([]k
 }
 
 // SettleCommitment marks a commitment kept, or released with a reason (the
-// caller has checked the authority to release).
+// caller has checked the authority to release). Its timer stops.
 func (s *Store) SettleCommitment(ctx context.Context, sc Scope, a Actor, ticketID, id string, to kefu.CommitmentState, reason string) (kefu.Commitment, error) {
 	var out kefu.Commitment
 	if to != kefu.CommitKept && to != kefu.CommitReleased {
@@ -110,30 +148,37 @@ func (s *Store) SettleCommitment(ctx context.Context, sc Scope, a Actor, ticketI
 		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
 			return err
 		}
-		before, err := scanCommitment(tx.queryRow(`SELECT `+commitmentCols+` FROM commitments WHERE tenant_id = $1 AND ticket_id = $2 AND id = $3`, sc.TenantID, ticketID, id))
+		before, err := scanCommitment(tx.queryRow(`SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2 AND id = $3`, sc.TenantID, ticketID, id))
 		if err != nil {
 			return notFound(err, "commitment")
 		}
 		if before.State != kefu.CommitOpen && before.State != kefu.CommitMissed {
 			return kefu.Conflict("commitment_settled", "the commitment is already "+string(before.State))
 		}
-		now := s.Now()
-		c := before
-		c.State = to
-		if to == kefu.CommitKept {
-			c.KeptAt = &now
-		} else {
-			c.ReleasedBy, c.ReleasedAt, c.ReleaseReason = a.ID, &now, reason
-		}
-		if _, err := tx.exec(`UPDATE commitments SET state = $3, kept_at = $4, released_by = $5, released_at = $6, release_reason = $7 WHERE tenant_id = $1 AND id = $2`,
-			sc.TenantID, id, string(c.State), nullUS(c.KeptAt), nullStr(c.ReleasedBy), nullUS(c.ReleasedAt), nullStr(c.ReleaseReason)); err != nil {
-			return kefu.Internal(err)
-		}
+		c, err := tx.settle(sc.TenantID, a, before, to, reason)
 		out = c
 		tx.SetResult(c)
-		return tx.Event(sc.TenantID, a, "commitment."+string(to), "commitment", id, ticketID, before, c)
+		return err
 	})
 	return out, err
+}
+
+// settle closes one open commitment inside a write and records it.
+func (tx *Tx) settle(tenantID string, a Actor, before kefu.Commitment, to kefu.CommitmentState, reason string) (kefu.Commitment, error) {
+	now := tx.s.Now()
+	c := before
+	c.State, c.NextAt = to, nil
+	if to == kefu.CommitKept {
+		c.KeptAt = &now
+	} else {
+		c.ReleasedBy, c.ReleasedAt, c.ReleaseReason = a.ID, &now, reason
+	}
+	if _, err := tx.exec(`UPDATE commitments SET state = $3, kept_at = $4, released_by = $5, released_at = $6, release_reason = $7, next_at = NULL
+		WHERE tenant_id = $1 AND id = $2`,
+		tenantID, c.ID, string(c.State), nullUS(c.KeptAt), nullStr(c.ReleasedBy), nullUS(c.ReleasedAt), nullStr(c.ReleaseReason)); err != nil {
+		return c, kefu.Internal(err)
+	}
+	return c, tx.Event(tenantID, a, "commitment."+string(to), "commitment", c.ID, c.TicketID, before, c)
 }
 
 // --- authority-bearing actions and approvals ---
@@ -272,4 +317,109 @@ func (s *Store) DecideAction(ctx context.Context, sc Scope, a Actor, id string, 
 		return tx.Event(sc.TenantID, a, typ, "action", id, r.TicketID, before, r)
 	})
 	return out, err
+}
+
+// CommitmentFilter selects commitments across tickets (a supervisor's view
+// of promises at risk, missed or owned by someone).
+type CommitmentFilter struct {
+	State     string // open, missed, kept, released; "" = open or missed
+	Kind      string
+	OwnerID   string
+	DueBefore *time.Time // at risk: open and due before this
+	Limit     int
+}
+
+// CommitmentsAcross lists the commitments in scope, soonest due first.
+func (s *Store) CommitmentsAcross(ctx context.Context, sc Scope, f CommitmentFilter) ([]kefu.Commitment, error) {
+	args := []any{sc.TenantID, f.State, f.Kind, f.OwnerID, int64(0)}
+	if f.DueBefore != nil {
+		args[4] = us(*f.DueBefore)
+	}
+	q := `SELECT ` + commitmentCols + ` FROM commitments c JOIN tickets t ON t.id = c.ticket_id
+		WHERE c.tenant_id = $1 AND (($2 = '' AND c.state IN ('open', 'missed')) OR c.state = $2) AND ($3 = '' OR c.kind = $3)
+		AND ($4 = '' OR c.owner_id = $4) AND ($5 = 0 OR c.due_at < $5) AND ` + ticketVisible(sc, "t", &args)
+	args = append(args, clampLimit(f.Limit))
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY c.due_at, c.id LIMIT `+placeholder(len(args)), args...)
+	if err != nil {
+		return nil, kefu.Internal(err)
+	}
+	defer rows.Close()
+	out := []kefu.Commitment{}
+	for rows.Next() {
+		c, err := scanCommitment(rows)
+		if err != nil {
+			return nil, kefu.Internal(err)
+		}
+		out = append(out, c)
+	}
+	return out, kefu.InternalOrNil(rows.Err())
+}
+
+// KindSummary counts one kind of commitment: how many are open, how many
+// slipped, and the kept rate (kept on time over all settled or missed).
+type KindSummary struct {
+	Kind        string  `json:"kind"`
+	Open        int     `json:"open"`
+	OpenMissed  int     `json:"open_missed"` // missed and still not kept
+	Kept        int     `json:"kept"`
+	KeptOnTime  int     `json:"kept_on_time"`
+	Missed      int     `json:"missed"` // ever missed, kept late or not
+	Released    int     `json:"released"`
+	KeptRate    float64 `json:"kept_rate"`
+	KeptFormula string  `json:"kept_rate_formula"`
+}
+
+// CommitmentSummary counts the commitments made since a time, by kind.
+func (s *Store) CommitmentSummary(ctx context.Context, sc Scope, since time.Time) ([]KindSummary, error) {
+	args := []any{sc.TenantID, us(since)}
+	rows, err := s.db.QueryContext(ctx, `SELECT c.kind,
+		SUM(CASE WHEN c.state = 'open' THEN 1 ELSE 0 END), SUM(CASE WHEN c.state = 'missed' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN c.state = 'kept' THEN 1 ELSE 0 END), SUM(CASE WHEN c.state = 'kept' AND c.kept_at <= c.due_at THEN 1 ELSE 0 END),
+		SUM(CASE WHEN c.missed_at IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN c.state = 'released' THEN 1 ELSE 0 END)
+		FROM commitments c JOIN tickets t ON t.id = c.ticket_id
+		WHERE c.tenant_id = $1 AND c.made_at >= $2 AND `+ticketVisible(sc, "t", &args)+` GROUP BY c.kind ORDER BY c.kind`, args...)
+	if err != nil {
+		return nil, kefu.Internal(err)
+	}
+	defer rows.Close()
+	out := []KindSummary{}
+	for rows.Next() {
+		var k KindSummary
+		if err := rows.Scan(&k.Kind, &k.Open, &k.OpenMissed, &k.Kept, &k.KeptOnTime, &k.Missed, &k.Released); err != nil {
+			return nil, kefu.Internal(err)
+		}
+		if d := k.Kept + k.OpenMissed; d > 0 {
+			k.KeptRate = float64(k.KeptOnTime) / float64(d)
+		}
+		k.KeptFormula = "kept on time / (kept + missed and still open); open and released ones are not counted"
+		out = append(out, k)
+	}
+	return out, kefu.InternalOrNil(rows.Err())
+}
+
+// SeedCommitments stores many commitments on one ticket in one write, with
+// their timers but without a history entry each: for the timer benchmark
+// and load tests, never for customers' promises (use AddCommitment).
+func (s *Store) SeedCommitments(ctx context.Context, tenantID, ticketID, ownerID string, dues []time.Time) error {
+	st, err := s.CommitSettings(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		now := s.Now()
+		for _, due := range dues {
+			stage, next := commit.StageNew, any(nil)
+			if step, ok := st.Next(now, due, commit.StageNew); ok {
+				if step.Kind != commit.StepRemind {
+					stage = commit.StageReminded
+				}
+				next = us(step.At)
+			}
+			if _, err := tx.exec(`INSERT INTO commitments (id, tenant_id, ticket_id, kind, description, due_at, owner_id, state, made_by, made_at, next_at, stage)
+				VALUES ($1, $2, $3, 'callback', 'seeded', $4, $5, 'open', $5, $6, $7, $8)`, newID(), tenantID, ticketID, us(due), ownerID, us(now), next, stage); err != nil {
+				return kefu.Internal(err)
+			}
+		}
+		return nil
+	})
 }

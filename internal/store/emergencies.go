@@ -75,7 +75,26 @@ func (tx *Tx) raiseEmergency(tenantID string, a Actor, e *kefu.Emergency) error 
 		e.ID, tenantID, e.TicketID, e.Kind, e.Score, e.Reason, e.MessageID, us(e.RaisedAt)); err != nil {
 		return kefu.Internal(err)
 	}
-	return tx.Event(tenantID, a, "emergency.raised", "ticket", e.TicketID, e.TicketID, nil, e)
+	if err := tx.Event(tenantID, a, "emergency.raised", "ticket", e.TicketID, e.TicketID, nil, e); err != nil {
+		return err
+	}
+	return tx.emergencyAlert(tenantID, *e, "emergency.raised", "safety")
+}
+
+// emergencyAlert queues the on-call alert of an emergency: the safety team
+// when it is raised, the rung's people when it climbs.
+func (tx *Tx) emergencyAlert(tenantID string, e kefu.Emergency, kind, rung string) error {
+	var t kefu.Ticket
+	if err := tx.queryRow(`SELECT number, subject, org_id FROM tickets WHERE id = $1`, e.TicketID).Scan(&t.Number, &t.Subject, &t.OrgID); err != nil {
+		return kefu.Internal(err)
+	}
+	t.ID, t.TenantID = e.TicketID, tenantID
+	who, err := tx.rungRecipients(t, kefu.Commitment{}, rung)
+	if err != nil {
+		return err
+	}
+	return tx.queueAlert(tenantID, Alert{Kind: kind, TicketID: t.ID, TicketNumber: t.Number, Subject: t.Subject, What: e.Kind,
+		Rung: rung, Level: e.Level, At: tx.s.Now(), Recipients: who})
 }
 
 // RaiseEmergency makes an open ticket an emergency after a later message:
@@ -197,6 +216,9 @@ func (s *Store) EscalateEmergencies(ctx context.Context) ([]Escalated, error) {
 				e := d.e
 				e.Level, e.EscalatedTo, e.EscalatedAt = level, d.ladder[level-1], &now
 				if err := tx.Event(d.tenant, System, "emergency.escalated", "ticket", e.TicketID, e.TicketID, nil, e); err != nil {
+					return err
+				}
+				if err := tx.emergencyAlert(d.tenant, e, "emergency.escalated", e.EscalatedTo); err != nil {
 					return err
 				}
 				taken = append(taken, Escalated{TenantID: d.tenant, Emergency: e})

@@ -66,10 +66,12 @@ type Store struct {
 	principals   principalCache
 	hookCache    webhookCache
 	tierCache    tierCache
+	settings     settingsCache
 	checkpoints  *checkpointer // SQLite: background WAL checkpoints
 	wstmts       stmtCache     // SQLite writer's prepared statements
 	rstmts       stmtCache     // SQLite readers' prepared statements
 	deliveryKick atomic.Pointer[func()]
+	notifyKick   atomic.Pointer[func()]
 	hooks        hooks
 	path         string // SQLite file path, for backups
 }

@@ -30,6 +30,11 @@ type NewTicket struct {
 	// Emergency, when intake's screening found one, is recorded with the
 	// ticket in the same write; the store fills in its ids and time.
 	Emergency *kefu.Emergency
+	// RepeatOf, when intake found this contact repeats a settled ticket
+	// (solved or closed: it came back), links the new ticket to it and
+	// carries the count on.
+	RepeatOf     string
+	RepeatReason string
 }
 
 // maxBody caps one message; longer text is an error, not a silent cut.
@@ -277,6 +282,13 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		if msg != nil {
 			t.MessageCount = 1
 		}
+		if n.RepeatOf != "" {
+			var prev int
+			if err := tx.queryRow(`SELECT repeat_count FROM tickets WHERE tenant_id = $1 AND id = $2`, tenantID, n.RepeatOf).Scan(&prev); err != nil {
+				return notFound(err, "repeated ticket")
+			}
+			t.RepeatCount = prev + 1
+		}
 		tags, _ := json.Marshal(t.Tags)
 		doc := withNumber(text, t.Number)
 		if _, err := tx.exec(`INSERT INTO tickets (id, tenant_id, number, org_id, channel, subject, status, priority, category, tags, customer_id,
@@ -286,6 +298,23 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 			nullStr(t.QueueID), nullStr(t.AssigneeID), nullStr(t.DepartmentID), nullStr(t.ParentID), t.MessageCount, doc, us(now),
 			nullUS(t.SolvedAt), nullUS(t.ClosedAt)); err != nil {
 			return kefu.Internal(err)
+		}
+		if t.RepeatCount > 0 {
+			if _, err := tx.exec(`UPDATE tickets SET repeat_count = $2 WHERE id = $1`, t.ID, t.RepeatCount); err != nil {
+				return kefu.Internal(err)
+			}
+			a1, a2 := t.ID, n.RepeatOf
+			if a2 < a1 {
+				a1, a2 = a2, a1
+			}
+			if _, err := tx.exec(`INSERT INTO ticket_links (tenant_id, ticket_id, other_id, kind, by_user, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+				tenantID, a1, a2, string(kefu.LinkRepeat), "", us(now)); err != nil {
+				return kefu.Internal(err)
+			}
+			if err := tx.Event(tenantID, System, "ticket.repeat", "ticket", t.ID, t.ID, nil, map[string]any{
+				"repeat_count": t.RepeatCount, "reason": n.RepeatReason, "repeats": n.RepeatOf}); err != nil {
+				return err
+			}
 		}
 		if err := tx.putTags(tenantID, t.ID, nil, t.Tags); err != nil {
 			return err
@@ -309,6 +338,9 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		}
 		created := TicketCreated{t, m}
 		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, created); err != nil {
+			return err
+		}
+		if err := tx.openSLA(&t, now); err != nil {
 			return err
 		}
 		if e := n.Emergency; e != nil {
@@ -698,6 +730,11 @@ func (s *Store) UpdateTicket(ctx context.Context, sc Scope, a Actor, id string, 
 		if err := tx.putTags(sc.TenantID, id, before.Tags, t.Tags); err != nil {
 			return err
 		}
+		if t.Status != before.Status {
+			if err := tx.slaOnStatus(&t, before.Status, t.Status, now); err != nil {
+				return err
+			}
+		}
 		if t.Subject != before.Subject || t.Category != before.Category || strings.Join(t.Tags, "\x00") != strings.Join(before.Tags, "\x00") {
 			if err := tx.reindexTicket(t); err != nil {
 				return err
@@ -774,7 +811,7 @@ func (tx *Tx) settleCommitments(tenantID string, a Actor, ticketID string, p Tic
 	if strings.TrimSpace(p.ReleaseReason) == "" {
 		return kefu.FieldError("release_reason", "required to release open commitments")
 	}
-	_, err := tx.exec(`UPDATE commitments SET state = 'released', released_by = $3, released_at = $4, release_reason = $5
+	_, err := tx.exec(`UPDATE commitments SET state = 'released', released_by = $3, released_at = $4, release_reason = $5, next_at = NULL
 		WHERE tenant_id = $1 AND ticket_id = $2 AND state IN ('open', 'missed')`, tenantID, ticketID, a.ID, us(now), p.ReleaseReason)
 	if err != nil {
 		return kefu.Internal(err)
@@ -846,6 +883,9 @@ func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID stri
 				if err := tx.Event(sc.TenantID, a, "ticket.updated", "ticket", ticketID, ticketID, before, t); err != nil {
 					return err
 				}
+				if err := tx.slaOnStatus(&t, before.Status, status, now); err != nil {
+					return err
+				}
 			}
 		}
 		mm := m
@@ -861,6 +901,11 @@ func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID stri
 		}
 		if err := tx.insertMessage(sc.TenantID, a, &t, &mm, now); err != nil {
 			return err
+		}
+		if tx.s.hasSLA(tx, sc.TenantID) {
+			if err := tx.slaOnMessage(&t, mm.Kind, now); err != nil {
+				return err
+			}
 		}
 		out = mm
 		tx.SetResult(mm)
@@ -891,7 +936,7 @@ func (s *Store) Messages(ctx context.Context, sc Scope, ticketID string, custome
 	args := []any{sc.TenantID, ticketID}
 	where := "tenant_id = $1 AND ticket_id = $2"
 	if customerView {
-		where += " AND kind IN ('customer', 'agent')"
+		where += " AND kind IN ('customer', 'agent', 'notice')"
 	}
 	if cursor != "" {
 		at, id, err := decodeCursor(cursor)
@@ -975,11 +1020,20 @@ func (s *Store) Forward(ctx context.Context, sc Scope, a Actor, ticketID, depart
 		}
 		t.MessageCount++
 		outC = nil
+		if due == nil {
+			// No deadline given: the department gets the one its SLA policy sets.
+			if d, ok, err := tx.departmentDeadline(t, now); err != nil {
+				return err
+			} else if ok {
+				due = &d
+			}
+		}
 		if due != nil {
 			if !due.After(now) {
 				return kefu.FieldError("due_at", "must be in the future")
 			}
-			c := kefu.Commitment{Kind: kefu.CommitDepartment, Description: "Answer from " + deptName, DueAt: *due, DepartmentID: departmentID}
+			c := kefu.Commitment{Kind: kefu.CommitDepartment, Description: "Answer from " + deptName, DueAt: *due, DepartmentID: departmentID,
+				CustomerVisible: true}
 			if err := tx.addCommitment(sc.TenantID, a, &t, &c, now); err != nil {
 				return err
 			}

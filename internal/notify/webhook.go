@@ -1,0 +1,227 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Headers of a webhook alert. The signature scheme is the one of kefu's
+// event webhooks, so one verifier serves both.
+const (
+	HeaderAlertID   = "X-Kefu-Alert-Id"
+	HeaderAlertKind = "X-Kefu-Alert-Kind"
+	HeaderTimestamp = "X-Kefu-Timestamp"
+	HeaderSignature = "X-Kefu-Signature"
+)
+
+// Errors of Verify, for receivers that answer 401 and log why.
+var (
+	ErrNoSignature  = errors.New("notify: no sha256 signature")
+	ErrBadSignature = errors.New("notify: signature does not match")
+	ErrStale        = errors.New("notify: timestamp outside tolerance")
+)
+
+const sigPrefix = "sha256="
+
+// Webhook posts each alert as JSON to URL, signed with Secret: the
+// X-Kefu-Signature header is "sha256=" and the hex HMAC-SHA256 of
+// "<timestamp>.<body>", where timestamp is the X-Kefu-Timestamp header
+// (Unix seconds). Any 2xx answer is success.
+type Webhook struct {
+	URL    string
+	Secret string
+	// PreviousSecret, while a secret is being rotated, adds a second
+	// signature with the old secret so receivers can switch at leisure.
+	PreviousSecret string
+	// Timeout bounds one request; 10 s when zero.
+	Timeout time.Duration
+	// Client is the HTTP client; when nil, one that does not follow
+	// redirects.
+	Client *http.Client
+	// Now is the clock of the timestamp; time.Now when nil.
+	Now func() time.Time
+}
+
+// defaultClient does not follow redirects: a redirected POST would arrive
+// as a GET without its body, or at a host nobody configured. A 3xx is
+// reported like any other non-2xx answer.
+var defaultClient = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// maxAnswer is how much of an answer is read: enough to quote a short
+// error, and to reuse the connection.
+const maxAnswer = 64 << 10
+
+func (w *Webhook) Notify(ctx context.Context, a Alert) error {
+	if err := a.Validate(); err != nil {
+		return invalid("webhook", err)
+	}
+	target := hostOf(w.URL)
+	body, err := json.Marshal(a)
+	if err != nil {
+		return &DeliveryError{Channel: "webhook", Target: target, Permanent: true, Err: err}
+	}
+	timeout := w.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return &DeliveryError{Channel: "webhook", Target: target, Permanent: true, Err: fmt.Errorf("bad URL: %w", err)}
+	}
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	ts := now().Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "kefu-notify/1")
+	req.Header.Set(HeaderAlertID, headerText(a.ID))
+	req.Header.Set(HeaderAlertKind, headerText(a.Kind))
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	sig := Sign(w.Secret, ts, body)
+	if w.PreviousSecret != "" {
+		sig += "," + Sign(w.PreviousSecret, ts, body)
+	}
+	req.Header.Set(HeaderSignature, sig)
+	status, err := postOnce(ctx, w.Client, req, timeout)
+	if err != nil {
+		return &DeliveryError{Channel: "webhook", Target: target, Status: status, Permanent: permanentHTTP(status), Err: err}
+	}
+	return nil
+}
+
+// postOnce sends req and reads the answer: the status, and an error unless
+// it is 2xx (quoting the start of the answer's body).
+func postOnce(ctx context.Context, client *http.Client, req *http.Request, timeout time.Duration) (int, error) {
+	if client == nil {
+		client = defaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return 0, fmt.Errorf("no answer within %s", timeout)
+		}
+		// The URL is left out: it sometimes carries a token.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			return 0, ue.Err
+		}
+		return 0, err
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return resp.StatusCode, nil
+	}
+	msg := "answered " + resp.Status
+	if s := oneLine(string(answer), 200); s != "" {
+		msg += ": " + s
+	}
+	return resp.StatusCode, errors.New(msg)
+}
+
+// permanentHTTP: a 4xx answer other than timeout, conflict, too early and
+// too many requests will come again for the same request.
+func permanentHTTP(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusConflict, http.StatusTooEarly, http.StatusTooManyRequests:
+		return false
+	}
+	return status >= 400 && status <= 499
+}
+
+// hostOf names a URL in errors without its path or query, which may hold
+// tokens.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(bad URL)"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// Sign returns the X-Kefu-Signature value for body sent at ts (Unix
+// seconds): "sha256=" and the hex HMAC-SHA256 of "<ts>.<body>" keyed with
+// secret. The timestamp is inside the MAC, so a captured request cannot be
+// replayed later under a fresh timestamp.
+func Sign(secret string, ts int64, body []byte) string {
+	return sigPrefix + hex.EncodeToString(mac(secret, ts, body))
+}
+
+func mac(secret string, ts int64, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(strconv.AppendInt(nil, ts, 10))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// Verify checks a X-Kefu-Signature header against body and its timestamp.
+// The header may hold several comma-separated "sha256=…" values (see
+// Webhook.PreviousSecret); one match
+// is enough. When tolerance is positive, ts must also lie within tolerance
+// of now, which bounds how long a captured request can be replayed;
+// receivers should also drop alert IDs they have already seen.
+func Verify(secret, header string, ts int64, body []byte, now time.Time, tolerance time.Duration) error {
+	if tolerance > 0 {
+		if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
+			return fmt.Errorf("%w: %s away", ErrStale, d.Round(time.Second))
+		}
+	}
+	want := mac(secret, ts, body)
+	found := false
+	for part := range strings.SplitSeq(header, ",") {
+		h, ok := strings.CutPrefix(strings.TrimSpace(part), sigPrefix)
+		if !ok {
+			continue
+		}
+		found = true
+		if got, err := hex.DecodeString(h); err == nil && hmac.Equal(got, want) {
+			return nil
+		}
+	}
+	if !found {
+		return ErrNoSignature
+	}
+	return ErrBadSignature
+}
+
+// VerifyRequest reads an alert request's body (at most maxBody bytes),
+// verifies its signature and decodes the alert: what a receiver written in
+// Go needs.
+func VerifyRequest(r *http.Request, secret string, maxBody int64, now time.Time, tolerance time.Duration) (Alert, error) {
+	var a Alert
+	ts, err := strconv.ParseInt(r.Header.Get(HeaderTimestamp), 10, 64)
+	if err != nil {
+		return a, fmt.Errorf("notify: bad %s header: %w", HeaderTimestamp, err)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return a, fmt.Errorf("notify: read body: %w", err)
+	}
+	if int64(len(body)) > maxBody {
+		return a, fmt.Errorf("notify: body larger than %d bytes", maxBody)
+	}
+	if err := Verify(secret, r.Header.Get(HeaderSignature), ts, body, now, tolerance); err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal(body, &a); err != nil {
+		return a, fmt.Errorf("notify: decode alert: %w", err)
+	}
+	return a, nil
+}
