@@ -3,9 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,8 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/kefu-project/kefu/internal/signature"
 )
 
 // Headers of a webhook alert. The signature scheme is the one of kefu's
@@ -26,14 +24,13 @@ const (
 	HeaderSignature = "X-Kefu-Signature"
 )
 
-// Errors of Verify, for receivers that answer 401 and log why.
+// Errors of Verify, for receivers that answer 401 and log why. The scheme
+// is internal/signature's, shared with the event webhooks.
 var (
-	ErrNoSignature  = errors.New("notify: no sha256 signature")
-	ErrBadSignature = errors.New("notify: signature does not match")
-	ErrStale        = errors.New("notify: timestamp outside tolerance")
+	ErrNoSignature  = signature.ErrNoSignature
+	ErrBadSignature = signature.ErrBadSignature
+	ErrStale        = signature.ErrStale
 )
-
-const sigPrefix = "sha256="
 
 // Webhook posts each alert as JSON to URL, signed with Secret: the
 // X-Kefu-Signature header is "sha256=" and the hex HMAC-SHA256 of
@@ -159,46 +156,14 @@ func hostOf(raw string) string {
 // seconds): "sha256=" and the hex HMAC-SHA256 of "<ts>.<body>" keyed with
 // secret. The timestamp is inside the MAC, so a captured request cannot be
 // replayed later under a fresh timestamp.
-func Sign(secret string, ts int64, body []byte) string {
-	return sigPrefix + hex.EncodeToString(mac(secret, ts, body))
-}
+func Sign(secret string, ts int64, body []byte) string { return signature.Sign(secret, ts, body) }
 
-func mac(secret string, ts int64, body []byte) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(strconv.AppendInt(nil, ts, 10))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return m.Sum(nil)
-}
-
-// Verify checks a X-Kefu-Signature header against body and its timestamp.
-// The header may hold several comma-separated "sha256=…" values (see
-// Webhook.PreviousSecret); one match
-// is enough. When tolerance is positive, ts must also lie within tolerance
-// of now, which bounds how long a captured request can be replayed;
+// Verify checks a X-Kefu-Signature header against body and its timestamp
+// (several values while a secret rotates; one match is enough). When
+// tolerance is positive, ts must also lie within tolerance of now;
 // receivers should also drop alert IDs they have already seen.
 func Verify(secret, header string, ts int64, body []byte, now time.Time, tolerance time.Duration) error {
-	if tolerance > 0 {
-		if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
-			return fmt.Errorf("%w: %s away", ErrStale, d.Round(time.Second))
-		}
-	}
-	want := mac(secret, ts, body)
-	found := false
-	for part := range strings.SplitSeq(header, ",") {
-		h, ok := strings.CutPrefix(strings.TrimSpace(part), sigPrefix)
-		if !ok {
-			continue
-		}
-		found = true
-		if got, err := hex.DecodeString(h); err == nil && hmac.Equal(got, want) {
-			return nil
-		}
-	}
-	if !found {
-		return ErrNoSignature
-	}
-	return ErrBadSignature
+	return signature.Verify(secret, header, ts, body, now, tolerance)
 }
 
 // VerifyRequest reads an alert request's body (at most maxBody bytes),

@@ -1,16 +1,13 @@
 package webhook
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/kefu-project/kefu/internal/signature"
 )
 
 // Headers every delivery carries. Subscribers should deduplicate on
@@ -22,60 +19,22 @@ const (
 	HeaderSignature = "X-Kefu-Signature"
 )
 
-const sigPrefix = "sha256="
-
 // Errors returned by Verify, for callers that answer 401 and log why.
 var (
-	ErrNoSignature  = errors.New("webhook: no sha256 signature")
-	ErrBadSignature = errors.New("webhook: signature does not match")
-	ErrStale        = errors.New("webhook: timestamp outside tolerance")
+	ErrNoSignature  = signature.ErrNoSignature
+	ErrBadSignature = signature.ErrBadSignature
+	ErrStale        = signature.ErrStale
 )
 
 // Sign returns the X-Kefu-Signature value for body sent at ts (unix
-// seconds): "sha256=" and the hex HMAC-SHA256 of "<ts>.<body>". The
-// timestamp is inside the MAC so that a captured request cannot be replayed
-// later with a fresh timestamp.
-func Sign(secret string, ts int64, body []byte) string {
-	return sigPrefix + hex.EncodeToString(mac(secret, ts, body))
-}
+// seconds); the scheme is internal/signature's.
+func Sign(secret string, ts int64, body []byte) string { return signature.Sign(secret, ts, body) }
 
-func mac(secret string, ts int64, body []byte) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	var buf [20]byte
-	m.Write(strconv.AppendInt(buf[:0], ts, 10))
-	m.Write([]byte{'.'})
-	m.Write(body)
-	return m.Sum(nil)
-}
-
-// Verify checks a signature header against body and ts. The header may list
-// several comma-separated "sha256=…" values, so a sender can sign with an old
-// and a new secret while it is being rotated; one match is enough. When
-// tolerance is positive, ts must also lie within tolerance of now, which
-// bounds how long a captured request can be replayed.
+// Verify checks a signature header against body and ts (see
+// signature.Verify: several values while a secret rotates; a tolerance
+// bounds replays).
 func Verify(secret, header string, ts int64, body []byte, now time.Time, tolerance time.Duration) error {
-	if tolerance > 0 {
-		if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
-			return fmt.Errorf("%w: %s away", ErrStale, d.Round(time.Second))
-		}
-	}
-	want := mac(secret, ts, body)
-	found := false
-	for part := range strings.SplitSeq(header, ",") {
-		hexSig, ok := strings.CutPrefix(strings.TrimSpace(part), sigPrefix)
-		if !ok {
-			continue
-		}
-		found = true
-		got, err := hex.DecodeString(hexSig)
-		if err == nil && hmac.Equal(got, want) {
-			return nil
-		}
-	}
-	if !found {
-		return ErrNoSignature
-	}
-	return ErrBadSignature
+	return signature.Verify(secret, header, ts, body, now, tolerance)
 }
 
 // VerifyRequest reads r's body (up to maxBody bytes) and verifies its
