@@ -27,6 +27,7 @@ type settingsCache struct {
 
 type settingsEntry struct {
 	raw    []byte // nil: unset
+	parsed any    // raw as its reader parsed it (nil until first read)
 	loaded time.Time
 }
 
@@ -55,6 +56,34 @@ func (s *Store) settingRaw(ctx context.Context, tenantID, name string) ([]byte, 
 	s.settings.m[key] = settingsEntry{raw: b, loaded: time.Now()}
 	s.settings.mu.Unlock()
 	return b, nil
+}
+
+// settingParsed returns a setting as parse reads it, parsing once per load:
+// the readers sit on the ticket write path, and building an SLA calendar
+// (time zone, holidays) each time would cost more than the lookup.
+func (s *Store) settingParsed(ctx context.Context, tenantID, name string, parse func(raw []byte) (any, error)) (any, error) {
+	raw, err := s.settingRaw(ctx, tenantID, name)
+	if err != nil {
+		return nil, err
+	}
+	key := [2]string{tenantID, name}
+	s.settings.mu.Lock()
+	e := s.settings.m[key]
+	s.settings.mu.Unlock()
+	if e.parsed != nil && string(e.raw) == string(raw) {
+		return e.parsed, nil
+	}
+	v, err := parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	s.settings.mu.Lock()
+	if e, ok := s.settings.m[key]; ok && string(e.raw) == string(raw) {
+		e.parsed = v
+		s.settings.m[key] = e
+	}
+	s.settings.mu.Unlock()
+	return v, nil
 }
 
 // putSetting saves a setting document and records the change.
@@ -92,15 +121,17 @@ func (s *Store) putSettingLogged(ctx context.Context, tenantID string, a Actor, 
 
 // CommitSettings are a tenant's rules for commitments, defaults filled.
 func (s *Store) CommitSettings(ctx context.Context, tenantID string) (commit.Settings, error) {
-	var st commit.Settings
-	raw, err := s.settingRaw(ctx, tenantID, "commitments")
+	v, err := s.settingParsed(ctx, tenantID, "commitments", func(raw []byte) (any, error) {
+		var st commit.Settings
+		if raw != nil {
+			_ = json.Unmarshal(raw, &st)
+		}
+		return st.Defaults(), nil
+	})
 	if err != nil {
-		return st, err
+		return commit.Settings{}, err
 	}
-	if raw != nil {
-		_ = json.Unmarshal(raw, &st)
-	}
-	return st.Defaults(), nil
+	return v.(commit.Settings), nil
 }
 
 // PutCommitSettings checks and saves a tenant's rules for commitments.
@@ -132,17 +163,21 @@ type SLA struct {
 
 // SLASettings reads a tenant's SLA (no policies when unset).
 func (s *Store) SLASettings(ctx context.Context, tenantID string) (SLA, error) {
-	out := SLA{Settings: sla.Settings{Policies: []sla.Policy{}}}
-	raw, err := s.settingRaw(ctx, tenantID, "sla")
-	if err != nil || raw == nil {
-		return out, err
+	v, err := s.settingParsed(ctx, tenantID, "sla", func(raw []byte) (any, error) {
+		out := SLA{Settings: sla.Settings{Policies: []sla.Policy{}}}
+		if raw == nil {
+			return out, nil
+		}
+		if err := json.Unmarshal(raw, &out.Settings); err != nil {
+			return nil, kefu.Internal(err)
+		}
+		out.Cal, _, _ = out.Validate()
+		return out, nil
+	})
+	if err != nil {
+		return SLA{Settings: sla.Settings{Policies: []sla.Policy{}}}, err
 	}
-	if err := json.Unmarshal(raw, &out.Settings); err != nil {
-		return out, kefu.Internal(err)
-	}
-	cal, _, _ := out.Validate()
-	out.Cal = cal
-	return out, nil
+	return v.(SLA), nil
 }
 
 // PutSLASettings checks and saves a tenant's SLA calendar and policies.
