@@ -19,7 +19,27 @@ import (
 // alertBackoff is the wait before each retry; after the last the alert is dead.
 var alertBackoff = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute, 2 * time.Hour}
 
+// notifiers keeps each tenant's built channels while their configuration
+// stays the same, so an alert does not rebuild clients and templates.
+type notifiers struct {
+	raw map[string]string
+	nt  map[string]notify.Notifier
+}
+
+func (c *notifiers) get(tenant string, raw []byte, build func() (notify.Notifier, error)) (notify.Notifier, error) {
+	if c.raw[tenant] == string(raw) && c.nt[tenant] != nil {
+		return c.nt[tenant], nil
+	}
+	nt, err := build()
+	if err != nil {
+		return nil, err
+	}
+	c.raw[tenant], c.nt[tenant] = string(raw), nt
+	return nt, nil
+}
+
 func sendAlerts(ctx context.Context, s *store.Store, now func() time.Time, log *slog.Logger, kick <-chan struct{}) {
+	cache := &notifiers{raw: map[string]string{}, nt: map[string]notify.Notifier{}}
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
 	for {
@@ -37,12 +57,12 @@ func sendAlerts(ctx context.Context, s *store.Store, now func() time.Time, log *
 			continue
 		}
 		for _, n := range due {
-			sendOne(ctx, s, now, log, n)
+			sendOne(ctx, s, now, log, n, cache)
 		}
 	}
 }
 
-func sendOne(ctx context.Context, s *store.Store, now func() time.Time, log *slog.Logger, n store.Notification) {
+func sendOne(ctx context.Context, s *store.Store, now func() time.Time, log *slog.Logger, n store.Notification, cache *notifiers) {
 	raw, err := s.NotifySettings(ctx, n.TenantID)
 	var cfg notify.Config
 	if err == nil {
@@ -57,7 +77,7 @@ func sendOne(ctx context.Context, s *store.Store, now func() time.Time, log *slo
 		// (and on webhooks subscribed to its event); nothing more to send.
 		sendErr = nil
 	default:
-		nt, berr := notify.Build(cfg, notify.Options{Logger: log, Now: now})
+		nt, berr := cache.get(n.TenantID, raw, func() (notify.Notifier, error) { return notify.Build(cfg, notify.Options{Logger: log, Now: now}) })
 		if berr != nil {
 			sendErr = berr
 			break

@@ -231,7 +231,7 @@ func TestExpediteNeedsAuthority(t *testing.T) {
 			}
 			e := h.must(201, agent, "POST", "/api/v1/tickets/"+tk+"/expedite", map[string]any{"reason": "客户明天出国，急需退款"}).json(t)
 			c := e["commitment"].(map[string]any)
-			if c["owner_id"] != w.IDs["lead"] || e["owner"] != "组长 BRANCH-MARK" && e["owner"] != "组长 FAST-MARK" {
+			if c["owner_id"] != w.IDs["lead"] || e["owner"] != "组长 FAST-MARK" {
 				t.Fatalf("owner: %v", e)
 			}
 			if e["ticket"].(map[string]any)["priority"] != "urgent" {
@@ -489,8 +489,9 @@ func TestAlertsReachTheWebhookChannel(t *testing.T) {
 	if err != nil || len(due) == 0 {
 		t.Fatalf("outbox: %v %v", due, err)
 	}
+	cache := &notifiers{raw: map[string]string{}, nt: map[string]notify.Notifier{}}
 	for _, n := range due {
-		sendOne(context.Background(), h.s, h.clk.Now, slog.New(slog.DiscardHandler), n)
+		sendOne(context.Background(), h.s, h.clk.Now, slog.New(slog.DiscardHandler), n, cache)
 	}
 	select {
 	case a := <-got:
