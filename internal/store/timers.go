@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/commit"
@@ -70,10 +73,19 @@ func (s *Store) FireCommitments(ctx context.Context, limit int) ([]Fired, error)
 		n := min(len(due), fireChunk)
 		chunk := due[:n]
 		due = due[n:]
+		// Within a chunk, steps go in ticket order: two nodes then take the
+		// locks on shared tickets in the same order.
+		slices.SortFunc(chunk, func(a, b dueRow) int {
+			return cmp.Or(strings.Compare(a.c.TicketID, b.c.TicketID), strings.Compare(a.c.ID, b.c.ID))
+		})
 		var taken []Fired
 		err := s.Write(ctx, func(tx *Tx) error {
 			taken = taken[:0] // the writer may run this again after a retry
-			for _, d := range chunk {
+			mine, err := tx.claimDue(chunk)
+			if err != nil {
+				return err
+			}
+			for _, d := range mine {
 				f, ok, err := tx.fireOne(d, now)
 				if err != nil {
 					return err
@@ -90,6 +102,45 @@ func (s *Store) FireCommitments(ctx context.Context, limit int) ([]Fired, error)
 		out = append(out, taken...)
 	}
 	return out, nil
+}
+
+// claimDue keeps the part of a chunk this write may take. On PostgreSQL it
+// locks those commitments up front and skips the ones another node holds:
+// nodes working through the same backlog divide it instead of queueing on
+// each other's rows, and never hold one commitment while waiting for
+// another (which is how two nodes deadlocked). SQLite has one writer.
+func (tx *Tx) claimDue(chunk []dueRow) ([]dueRow, error) {
+	if tx.s.dialect != Postgres {
+		return chunk, nil
+	}
+	ids := make([]string, len(chunk))
+	for i, d := range chunk {
+		ids[i] = d.c.ID
+	}
+	rows, err := tx.query(`SELECT id FROM commitments WHERE id = ANY($1) AND next_at IS NOT NULL
+		ORDER BY id FOR UPDATE SKIP LOCKED`, ids)
+	if err != nil {
+		return nil, kefu.Internal(err)
+	}
+	defer rows.Close()
+	held := make(map[string]bool, len(chunk))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, kefu.Internal(err)
+		}
+		held[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, kefu.Internal(err)
+	}
+	mine := make([]dueRow, 0, len(held))
+	for _, d := range chunk {
+		if held[d.c.ID] {
+			mine = append(mine, d)
+		}
+	}
+	return mine, nil
 }
 
 // fireOne takes a commitment's due step inside a write.

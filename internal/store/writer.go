@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -200,8 +202,11 @@ func (w *writer) commit(batch []*writeOp) {
 	}
 	for len(live) > 0 {
 		failed, err := w.try(live)
-		for attempt := 0; err != nil && isRetryable(err) && attempt < 5; attempt++ {
-			failed, err = w.try(live) // deadlock or serialization failure: nobody's fault, run again
+		for attempt := 0; err != nil && isRetryable(err) && attempt < 8; attempt++ {
+			// Deadlock or serialization failure: nobody's fault, run again,
+			// after a short random pause so the two sides do not meet again.
+			time.Sleep(time.Duration(1+attempt) * time.Duration(2+rand.IntN(8)) * time.Millisecond)
+			failed, err = w.try(live)
 		}
 		if err == nil {
 			for _, op := range live {
