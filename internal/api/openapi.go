@@ -212,6 +212,7 @@ func (a *API) register() {
 	a.registerPeople()
 	a.routingRoutes()
 	a.intakeRoutes()
+	a.safetyRoutes()
 	a.commitmentRoutes()
 	a.notifyRoutes()
 	a.devRoutes()

@@ -30,6 +30,7 @@ type userIn struct {
 	VendorID     string        `json:"vendor_id,omitempty"`
 	DepartmentID string        `json:"department_id,omitempty"`
 	Locale       string        `json:"locale,omitempty"`
+	Phone        string        `json:"phone,omitempty"`
 	Password     string        `json:"password,omitempty"`
 	Grants       []grantIn     `json:"grants,omitempty"`
 }
@@ -39,6 +40,7 @@ type userPatchIn struct {
 	Kind     *kefu.UserKind `json:"kind,omitempty"`
 	Tier     *kefu.Tier     `json:"tier,omitempty"`
 	Locale   *string        `json:"locale,omitempty"`
+	Phone    *string        `json:"phone,omitempty"`
 	Active   *bool          `json:"active,omitempty"`
 	Password *string        `json:"password,omitempty"`
 	Grants   *[]grantIn     `json:"grants,omitempty"`
@@ -144,7 +146,7 @@ func (a *API) registerPeople() {
 			return nil, err
 		}
 		return c.a.s.CreateUser(c.r.Context(), c.tenant(), c.actor(), kefu.User{Email: in.Email, Name: in.Name, Kind: in.Kind, Tier: in.Tier,
-			VendorID: in.VendorID, DepartmentID: in.DepartmentID, Locale: in.Locale, PasswordHash: hash, Grants: grants(in.Grants)})
+			VendorID: in.VendorID, DepartmentID: in.DepartmentID, Locale: in.Locale, Phone: in.Phone, PasswordHash: hash, Grants: grants(in.Grants)})
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/users/{id}", Tag: "people", Summary: "Read a user", Response: kefu.User{}}, func(c *call) (any, error) {
 		return c.a.s.User(c.r.Context(), c.tenant(), c.id())
@@ -161,7 +163,7 @@ func (a *API) registerPeople() {
 				return nil, err
 			}
 		}
-		p := store.UserPatch{Name: in.Name, Kind: in.Kind, Tier: in.Tier, Locale: in.Locale, Active: in.Active}
+		p := store.UserPatch{Name: in.Name, Kind: in.Kind, Tier: in.Tier, Locale: in.Locale, Phone: in.Phone, Active: in.Active}
 		if in.Password != nil {
 			h, err := hashIfSet(*in.Password)
 			if err != nil || h == "" {

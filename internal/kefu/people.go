@@ -41,15 +41,17 @@ func ValidTier(t Tier) bool {
 
 // User is a person who signs in: agent, lead, admin, department or vendor staff.
 type User struct {
-	ID            string    `json:"id"`
-	TenantID      string    `json:"-"`
-	Email         string    `json:"email"`
-	Name          string    `json:"name"`
-	Kind          UserKind  `json:"kind"`
-	Tier          Tier      `json:"tier,omitempty"`
-	VendorID      string    `json:"vendor_id,omitempty"`
-	DepartmentID  string    `json:"department_id,omitempty"`
-	Locale        string    `json:"locale,omitempty"`
+	ID           string   `json:"id"`
+	TenantID     string   `json:"-"`
+	Email        string   `json:"email"`
+	Name         string   `json:"name"`
+	Kind         UserKind `json:"kind"`
+	Tier         Tier     `json:"tier,omitempty"`
+	VendorID     string   `json:"vendor_id,omitempty"`
+	DepartmentID string   `json:"department_id,omitempty"`
+	Locale       string   `json:"locale,omitempty"`
+	// Phone is where SMS alerts reach the user (digits, optional leading +).
+	Phone         string    `json:"phone,omitempty"`
 	Active        bool      `json:"active"`
 	PlatformAdmin bool      `json:"platform_admin,omitempty"`
 	Grants        []Grant   `json:"grants"`
@@ -105,6 +107,9 @@ const (
 	// faster promise real. An agent without it can ask, and the expedite
 	// goes to someone who has it.
 	ActionExpedite Action = "expedite"
+	// ActionShareLocation shares a trip's live location with the police
+	// (a safety playbook action).
+	ActionShareLocation Action = "share_location"
 )
 
 // Limit is how far a role may go with one action without approval. An

@@ -121,7 +121,7 @@ func toNotify(n store.Notification, now time.Time) notify.Alert {
 		Level: a.Level, Rung: a.Rung, At: a.At, Facts: f}
 	out.Title, out.Body = notify.Compose(a.Kind, notify.LocaleZhHans, *f)
 	for _, r := range a.Recipients {
-		out.Recipients = append(out.Recipients, notify.Recipient{UserID: r.UserID, Name: r.Name, Email: r.Email, Locale: r.Locale})
+		out.Recipients = append(out.Recipients, notify.Recipient{UserID: r.UserID, Name: r.Name, Email: r.Email, Phone: r.Phone, Locale: r.Locale})
 	}
 	return out
 }

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -406,8 +408,14 @@ func TestStoryEmergency(t *testing.T) {
 			}
 			safetyQ := h.must(201, w.Token, "POST", "/api/v1/queues", map[string]any{"name": "安全组", "channel": "chat", "in_house_only": true}).str(t, "id")
 			h.must(200, w.Token, "PUT", "/api/v1/intake/settings", map[string]any{"safety_queue_id": safetyQ, "ack_target_seconds": 60})
-			h.must(201, w.Token, "POST", "/api/v1/users", map[string]any{"email": "safety@ride.test", "name": "安全专员 王", "kind": "safety",
-				"grants": []map[string]any{{"role_id": roles["safety"]}}})
+			officer := h.must(201, w.Token, "POST", "/api/v1/users", map[string]any{"email": "safety@ride.test", "name": "安全专员 王", "kind": "safety",
+				"phone": "+86 139-0000 2222", "grants": []map[string]any{{"role_id": roles["safety"]}}})
+			if officer.str(t, "phone") != "+8613900002222" {
+				t.Fatalf("the on-call phone is not kept in its stored form: %s", officer.Body)
+			}
+			if r := h.do(w.Token, "POST", "/api/v1/users", map[string]any{"email": "x@ride.test", "name": "x", "kind": "agent", "phone": "call me"}); r.Status != 422 || !strings.Contains(string(r.Body), "phone") {
+				t.Fatalf("a bad phone: %d %s", r.Status, r.Body)
+			}
 			h.must(201, w.Token, "POST", "/api/v1/users", map[string]any{"email": "vendor@ride.test", "name": "外包坐席", "kind": "vendor_agent",
 				"vendor_id": w.IDs["vendor"], "grants": []map[string]any{{"role_id": roles["vendor_agent"]}}})
 			tk := h.must(201, w.Token, "POST", "/api/v1/tickets", map[string]any{"subject": "行程中", "channel": "chat",
@@ -430,6 +438,10 @@ func TestStoryEmergency(t *testing.T) {
 			if a := h.alerts(w.Token, id); len(a) != 1 || a[0] != "emergency.raised:安全专员 王" {
 				t.Fatalf("on-call alert: %v", a)
 			}
+			// The on-call alert carries the officer's phone, for the SMS channel.
+			if n := items(t, h.must(200, w.Token, "GET", "/api/v1/notifications?ticket_id="+id, nil)); !strings.Contains(fmt.Sprint(n[0]["alert"]), "+8613900002222") {
+				t.Fatalf("the alert has no phone to text: %v", n[0]["alert"])
+			}
 			h.advance("61s")
 			if a := h.alerts(w.Token, id); len(a) != 2 || a[1] != "emergency.escalated:组长 RIDE-MARK" {
 				t.Fatalf("after a minute unacknowledged: %v", a)
@@ -449,6 +461,7 @@ func TestStoryEmergency(t *testing.T) {
 			if a := h.alerts(w.Token, id); len(a) != 2 {
 				t.Fatalf("it climbed after the acknowledgement: %v", a)
 			}
+			playSafetyPlaybook(t, h, w.Token, safety, vendor, em["id"].(string), id)
 		})
 	}
 }
@@ -510,5 +523,68 @@ func TestAlertsReachTheWebhookChannel(t *testing.T) {
 	}
 	if sent == 0 {
 		t.Fatalf("no delivery recorded: %v", ns)
+	}
+}
+
+// playSafetyPlaybook: the officer sees the playbook for the emergency's
+// kind in their language with the actions their authority allows, checks
+// steps off and shares the location with the police; every step and action
+// is on the ticket's history. A vendor agent can do none of it.
+func playSafetyPlaybook(t *testing.T, h *harness, admin, officer, vendor, emergency, ticket string) {
+	t.Helper()
+	url := "/api/v1/emergencies/" + emergency + "/playbook"
+	pb := h.must(200, officer, "GET", url, nil).json(t)
+	steps, actions := pb["steps"].([]any), pb["actions"].([]any)
+	if pb["locale"] != "zh-Hans" || pb["title"] == "" || len(steps) < 3 || len(actions) == 0 {
+		t.Fatalf("playbook: %v", pb)
+	}
+	first := steps[0].(map[string]any)
+	if !strings.ContainsFunc(first["text"].(string), func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+		t.Fatalf("the step is not in Chinese: %v", first)
+	}
+	share := map[string]any(nil)
+	for _, a := range actions {
+		if a.(map[string]any)["action"] == "share_location" {
+			share = a.(map[string]any)
+		}
+	}
+	if share == nil || share["allowed"] != true || share["label"] != "向警方共享行程实时位置" {
+		t.Fatalf("the officer cannot share the location: %v", actions)
+	}
+	en := h.must(200, officer, "GET", url+"?locale=en", nil).json(t)
+	if !strings.Contains(en["steps"].([]any)[0].(map[string]any)["text"].(string), "the") {
+		t.Fatalf("English playbook: %v", en["steps"])
+	}
+	code := first["code"].(string)
+	if r := h.do(vendor, "POST", "/api/v1/emergencies/"+emergency+"/steps", map[string]any{"step": code}); r.Status != 403 && r.Status != 404 {
+		t.Fatalf("a vendor agent checked a step off: %d %s", r.Status, r.Body)
+	}
+	if r := h.do(officer, "POST", "/api/v1/emergencies/"+emergency+"/steps", map[string]any{"step": "dance"}); r.Status != 422 || !strings.Contains(string(r.Body), "step") {
+		t.Fatalf("an unknown step: %d %s", r.Status, r.Body)
+	}
+	done := h.must(201, officer, "POST", "/api/v1/emergencies/"+emergency+"/steps", map[string]any{"step": code, "note": "已回拨，客户在车上"}).json(t)
+	again := h.must(201, officer, "POST", "/api/v1/emergencies/"+emergency+"/steps", map[string]any{"step": code, "note": "again"}).json(t)
+	if done["recorded"] != true || again["recorded"] != false || again["note"] != "已回拨，客户在车上" {
+		t.Fatalf("step records: %v then %v", done, again)
+	}
+	act := h.must(201, officer, "POST", "/api/v1/tickets/"+ticket+"/actions", map[string]any{"action": "share_location", "reason": "乘客被困车内，报警后共享位置"}).json(t)
+	if act["state"] != "approved" {
+		t.Fatalf("within the officer's authority the action is taken at once: %v", act)
+	}
+	pb = h.must(200, officer, "GET", url, nil).json(t)
+	if s0 := pb["steps"].([]any)[0].(map[string]any); s0["done"] == nil {
+		t.Fatalf("the step is not shown done: %v", s0)
+	}
+	for _, a := range pb["actions"].([]any) {
+		if a.(map[string]any)["action"] == "share_location" && len(a.(map[string]any)["taken"].([]any)) != 1 {
+			t.Fatalf("the action taken is not shown: %v", a)
+		}
+	}
+	var kinds []string
+	for _, e := range items(t, h.must(200, admin, "GET", "/api/v1/tickets/"+ticket+"/history?limit=500", nil)) {
+		kinds = append(kinds, e["type"].(string))
+	}
+	if !slices.Contains(kinds, "emergency.step_done") || !slices.Contains(kinds, "action.executed") {
+		t.Fatalf("history: %v", kinds)
 	}
 }

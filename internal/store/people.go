@@ -178,6 +178,11 @@ func validateUser(u kefu.User) error {
 	if !kefu.ValidTier(u.Tier) {
 		f["tier"] = "must be junior, intermediate, senior or expert"
 	}
+	if u.Phone != "" {
+		if _, err := NormalizeIdentity(kefu.IdentityPhone, u.Phone); err != nil {
+			f["phone"] = "must be a phone number: digits, with an optional leading +"
+		}
+	}
 	if u.Kind == kefu.UserVendorAgent && u.VendorID == "" {
 		f["vendor_id"] = "required for a vendor agent"
 	}
@@ -211,6 +216,7 @@ func (tx *Tx) createUser(tenantID string, a Actor, u kefu.User) (kefu.User, erro
 	if err := validateUser(u); err != nil {
 		return u, err
 	}
+	u.Phone = normalizeUserPhone(u.Phone)
 	s := tx.s
 	for _, c := range []struct{ table, field, id string }{{"vendors", "vendor_id", u.VendorID}, {"departments", "department_id", u.DepartmentID}} {
 		if err := tx.checkRef(c.table, c.field, tenantID, c.id); err != nil {
@@ -218,10 +224,10 @@ func (tx *Tx) createUser(tenantID string, a Actor, u kefu.User) (kefu.User, erro
 		}
 	}
 	u.ID, u.TenantID, u.CreatedAt, u.Active = newID(), tenantID, s.Now(), true
-	if _, err := tx.exec(`INSERT INTO users (id, tenant_id, email, name, kind, tier, vendor_id, department_id, locale, active, platform_admin, password_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12)`,
+	if _, err := tx.exec(`INSERT INTO users (id, tenant_id, email, name, kind, tier, vendor_id, department_id, locale, active, platform_admin, password_hash, created_at, phone)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13)`,
 		u.ID, tenantID, u.Email, u.Name, string(u.Kind), string(u.Tier), nullStr(u.VendorID), nullStr(u.DepartmentID), u.Locale,
-		boolInt(u.PlatformAdmin), u.PasswordHash, us(u.CreatedAt)); err != nil {
+		boolInt(u.PlatformAdmin), u.PasswordHash, us(u.CreatedAt), u.Phone); err != nil {
 		if isUniqueViolation(err) {
 			return u, kefu.FieldError("email", "a user with this email exists")
 		}
@@ -260,6 +266,7 @@ type UserPatch struct {
 	Kind         *kefu.UserKind
 	Tier         *kefu.Tier
 	Locale       *string
+	Phone        *string
 	Active       *bool
 	PasswordHash *string
 	Grants       *[]kefu.Grant // replaces all grants
@@ -286,6 +293,9 @@ func (s *Store) UpdateUser(ctx context.Context, tenantID string, a Actor, id str
 		if p.Locale != nil {
 			u.Locale = *p.Locale
 		}
+		if p.Phone != nil {
+			u.Phone = *p.Phone
+		}
 		if p.Active != nil {
 			u.Active = *p.Active
 		}
@@ -295,8 +305,9 @@ func (s *Store) UpdateUser(ctx context.Context, tenantID string, a Actor, id str
 		if err := validateUser(u); err != nil {
 			return err
 		}
-		if _, err := tx.exec(`UPDATE users SET name = $3, kind = $4, tier = $5, locale = $6, active = $7, password_hash = $8 WHERE tenant_id = $1 AND id = $2`,
-			tenantID, id, u.Name, string(u.Kind), string(u.Tier), u.Locale, boolInt(u.Active), u.PasswordHash); err != nil {
+		u.Phone = normalizeUserPhone(u.Phone)
+		if _, err := tx.exec(`UPDATE users SET name = $3, kind = $4, tier = $5, locale = $6, active = $7, password_hash = $8, phone = $9 WHERE tenant_id = $1 AND id = $2`,
+			tenantID, id, u.Name, string(u.Kind), string(u.Tier), u.Locale, boolInt(u.Active), u.PasswordHash, u.Phone); err != nil {
 			return kefu.Internal(err)
 		}
 		if p.Grants != nil {
@@ -328,7 +339,16 @@ func (s *Store) UpdateUser(ctx context.Context, tenantID string, a Actor, id str
 	return out, err
 }
 
-const userCols = `id, tenant_id, email, name, kind, tier, COALESCE(vendor_id, ''), COALESCE(department_id, ''), locale, active, platform_admin, password_hash, created_at`
+const userCols = `id, tenant_id, email, name, kind, tier, COALESCE(vendor_id, ''), COALESCE(department_id, ''), locale, active, platform_admin, password_hash, created_at, phone`
+
+// normalizeUserPhone is the stored form of a checked phone number.
+func normalizeUserPhone(p string) string {
+	if p == "" {
+		return ""
+	}
+	v, _ := NormalizeIdentity(kefu.IdentityPhone, p)
+	return v
+}
 
 func (s *Store) user(ctx context.Context, q querier, where string, args ...any) (kefu.User, error) {
 	var u kefu.User
@@ -336,7 +356,7 @@ func (s *Store) user(ctx context.Context, q querier, where string, args ...any) 
 	var created int64
 	var kind, tier string
 	err := q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE `+where, args...).Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &kind, &tier,
-		&u.VendorID, &u.DepartmentID, &u.Locale, &active, &platform, &u.PasswordHash, &created)
+		&u.VendorID, &u.DepartmentID, &u.Locale, &active, &platform, &u.PasswordHash, &created, &u.Phone)
 	if err != nil {
 		return u, notFound(err, "user")
 	}
@@ -397,7 +417,7 @@ func (s *Store) Users(ctx context.Context, tenantID string, f UserFilter) ([]kef
 		var active, platform int
 		var created int64
 		var kind, tier string
-		if err := rows.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &kind, &tier, &u.VendorID, &u.DepartmentID, &u.Locale, &active, &platform, &u.PasswordHash, &created); err != nil {
+		if err := rows.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &kind, &tier, &u.VendorID, &u.DepartmentID, &u.Locale, &active, &platform, &u.PasswordHash, &created, &u.Phone); err != nil {
 			return nil, kefu.Internal(err)
 		}
 		u.Kind, u.Tier, u.Active, u.PlatformAdmin, u.CreatedAt = kefu.UserKind(kind), kefu.Tier(tier), active == 1, platform == 1, fromUS(created)

@@ -269,6 +269,7 @@ type Recipient struct {
 	UserID string `json:"user_id"`
 	Name   string `json:"name"`
 	Email  string `json:"email,omitempty"`
+	Phone  string `json:"phone,omitempty"`
 	Locale string `json:"locale,omitempty"`
 }
 
@@ -342,10 +343,10 @@ func (tx *Tx) queueAlert(tenantID string, a Alert) error {
 // ownerRecipients: the commitment's owner; for a department's deadline, the
 // department's staff; for an unowned target, whoever holds the ticket.
 func (tx *Tx) ownerRecipients(t kefu.Ticket, c kefu.Commitment) []Recipient {
-	q, arg := `SELECT id, name, email, locale FROM users WHERE tenant_id = $1 AND id = $2 AND active = 1`, c.OwnerID
+	q, arg := `SELECT id, name, email, phone, locale FROM users WHERE tenant_id = $1 AND id = $2 AND active = 1`, c.OwnerID
 	switch {
 	case c.OwnerID == "" && c.DepartmentID != "":
-		q, arg = `SELECT id, name, email, locale FROM users WHERE tenant_id = $1 AND department_id = $2 AND active = 1 ORDER BY name LIMIT 20`, c.DepartmentID
+		q, arg = `SELECT id, name, email, phone, locale FROM users WHERE tenant_id = $1 AND department_id = $2 AND active = 1 ORDER BY name LIMIT 20`, c.DepartmentID
 	case c.OwnerID == "":
 		arg = t.AssigneeID
 	}
@@ -379,7 +380,7 @@ func (s *Store) covering(ctx context.Context, q querier, tenantID, orgID, kind s
 	for id := orgID; id != "" && !covers[id]; id = parent[id] {
 		covers[id] = true
 	}
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name, u.email, u.locale, COALESCE(g.org_id, '') FROM users u JOIN grants g ON g.user_id = u.id
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name, u.email, u.phone, u.locale, COALESCE(g.org_id, '') FROM users u JOIN grants g ON g.user_id = u.id
 		WHERE u.tenant_id = $1 AND u.kind = $2 AND u.active = 1 ORDER BY u.name, u.id`, tenantID, kind)
 	if err != nil {
 		return nil, kefu.Internal(err)
@@ -390,7 +391,7 @@ func (s *Store) covering(ctx context.Context, q querier, tenantID, orgID, kind s
 	for rows.Next() {
 		var r Recipient
 		var org string
-		if err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.Locale, &org); err != nil {
+		if err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.Phone, &r.Locale, &org); err != nil {
 			return nil, kefu.Internal(err)
 		}
 		if covers[org] && !seen[r.UserID] && len(out) < limit {
@@ -410,7 +411,7 @@ func (tx *Tx) recipients(q string, args ...any) []Recipient {
 	var out []Recipient
 	for rows.Next() {
 		var r Recipient
-		if rows.Scan(&r.UserID, &r.Name, &r.Email, &r.Locale) == nil {
+		if rows.Scan(&r.UserID, &r.Name, &r.Email, &r.Phone, &r.Locale) == nil {
 			out = append(out, r)
 		}
 	}
