@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,17 +11,77 @@ import (
 	"github.com/kefu-project/kefu/internal/store"
 )
 
-// screen runs emergency screening on a customer's words; nil when there is
-// no emergency (or no screener).
-func (c *call) screen(texts ...string) *kefu.Emergency {
+// inbound is what intake found in a customer's words before anything else
+// sees them: an emergency or not, the category and language, and each
+// decision with why, for the ticket's history.
+type inbound struct {
+	emergency *kefu.Emergency
+	class     intake.Classification
+	record    kefu.IntakeRecord
+}
+
+func (in *inbound) step(step, decision, why string, score *float64) {
+	in.record.Steps = append(in.record.Steps, kefu.IntakeStep{Step: step, Decision: decision, Why: why, Score: score})
+}
+
+// classifierClient asks tenants' external classifiers; it follows no
+// redirects (the configured URL is the one that answers).
+var classifierClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// inspect screens a customer's words for emergencies (the tenant's rules,
+// then its external classifier if it has one) and classifies them.
+func (c *call) inspect(texts ...string) *inbound {
+	in := &inbound{record: kefu.IntakeRecord{Steps: []kefu.IntakeStep{}}}
 	if c.a.o.Screener == nil {
-		return nil
+		return in
 	}
-	v := c.a.o.Screener.Screen(strings.Join(texts, "\n"))
-	if !v.Emergency {
-		return nil
+	ctx := c.r.Context()
+	rules, err := c.a.s.IntakeRules(ctx, c.tenant())
+	if err != nil {
+		c.a.log.Error("intake rules unreadable; the built-in screening runs", "err", err)
+		rules = nil
 	}
-	return &kefu.Emergency{Kind: v.Kind, Score: v.Score, Reason: v.Reason}
+	text := strings.Join(texts, "\n")
+	screener, classifier := c.a.o.Screener, intake.NewClassifier(nil)
+	if rules != nil {
+		screener, classifier = rules.Screener, rules.Classifier
+	}
+	v := screener.Screen(text)
+	score := v.Score
+	if v.Emergency {
+		in.emergency = &kefu.Emergency{Kind: v.Kind, Score: v.Score, Reason: v.Reason}
+		in.step("screen", "emergency: "+v.Kind, v.Reason, &score)
+	} else {
+		in.step("screen", "no emergency", v.Reason, &score)
+	}
+	if rules != nil && rules.Rules.Classifier != nil && !v.Emergency {
+		// The built-in screening found nothing: the tenant's classifier may
+		// see what it missed. It cannot clear an emergency, and its silence
+		// (timeout, error) leaves the built-in verdict standing.
+		hv, err := rules.Rules.Classifier.Ask(ctx, classifierClient, c.a.o.Clock.Now(), c.tenant(), text)
+		switch {
+		case err != nil:
+			in.step("classifier", "no answer; the built-in verdict stands", err.Error(), nil)
+		case hv.Emergency:
+			kind := cmp.Or(hv.Kind, "danger_situation")
+			hs := hv.Score
+			in.emergency = &kefu.Emergency{Kind: kind, Score: hv.Score, Reason: "external classifier: " + hv.Reason}
+			in.step("classifier", "emergency: "+kind, hv.Reason, &hs)
+		default:
+			hs := hv.Score
+			in.step("classifier", "no emergency", hv.Reason, &hs)
+		}
+	}
+	in.class = classifier.Classify(text)
+	decision := "no category"
+	if in.class.Category != "" {
+		decision = "category " + in.class.Category
+	}
+	if in.class.Language != "" {
+		decision += ", language " + in.class.Language
+	}
+	in.step("classify", decision, in.class.Why, nil)
+	return in
 }
 
 // emergencyQueue is the queue emergencies go to: the tenant's safety queue.
@@ -59,6 +120,30 @@ func (a *API) intakeRoutes() {
 		}
 		return c.a.s.PutIntakeSettings(c.r.Context(), c.tenant(), c.actor(), in)
 	})
+	a.add(&Route{Method: "GET", Path: "/api/v1/intake/rules", Tag: "intake",
+		Summary:  "The tenant's intake data: screening cues and threshold, ticket categories, external classifier (secret redacted)",
+		Response: intake.Rules{}}, func(c *call) (any, error) {
+		if err := c.require(kefu.PermOrgManage); err != nil {
+			return nil, err
+		}
+		r, err := c.a.s.IntakeRules(c.r.Context(), c.tenant())
+		if err != nil {
+			return nil, err
+		}
+		return r.Rules.Redacted(), nil
+	})
+	a.add(&Route{Method: "PUT", Path: "/api/v1/intake/rules", Tag: "intake",
+		Summary: "Set the tenant's screening cues, threshold, ticket categories and external classifier (checked before saved)",
+		Request: intake.Rules{}, Response: intake.Rules{}}, func(c *call) (any, error) {
+		var in intake.Rules
+		if err := c.decode(&in); err != nil {
+			return nil, err
+		}
+		if err := c.require(kefu.PermOrgManage); err != nil {
+			return nil, err
+		}
+		return c.a.s.PutIntakeRules(c.r.Context(), c.tenant(), c.actor(), in)
+	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/emergencies", Tag: "intake", Summary: "Emergencies: the open ones (pinned until acknowledged), or all of a ticket's",
 		Query:    []Param{{"ticket_id", "string", "all of this ticket's"}, {"open", "boolean", "only those nobody acknowledged (default true without ticket_id)"}},
 		Response: page[kefu.Emergency]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
@@ -91,18 +176,23 @@ func (a *API) intakeRoutes() {
 // recent tickets. An open one takes the contact (ok); a settled one makes
 // the new ticket its linked repeat (n is changed). A customer who says they
 // asked before is believed when they did write within the window.
-func (c *call) repeatOf(sc store.Scope, n *store.NewTicket, words []string) (store.RepeatRecorded, bool, error) {
+func (c *call) repeatOf(sc store.Scope, n *store.NewTicket, words []string, in *inbound) (store.RepeatRecorded, bool, error) {
 	ctx := c.r.Context()
 	cid, known, err := c.a.s.ResolveCustomerID(ctx, sc, n.Customer, n.Ticket.OrgID)
-	if err != nil || !known {
+	if err != nil {
 		return store.RepeatRecorded{}, false, err
 	}
+	if !known {
+		in.step("customer", "new customer", "no identity given matches a customer of this tenant", nil)
+		return store.RepeatRecorded{}, false, nil
+	}
+	in.step("customer", "known customer "+cid, "an identity given matches", nil)
 	st, err := c.a.s.CommitSettings(ctx, c.tenant())
 	if err != nil {
 		return store.RepeatRecorded{}, false, err
 	}
 	past, err := c.a.s.RecentTickets(ctx, sc, cid, c.a.o.Clock.Now().AddDate(0, 0, -st.RepeatWindowDays), 20)
-	if err != nil || len(past) == 0 {
+	if err != nil {
 		return store.RepeatRecorded{}, false, err
 	}
 	settled := func(t kefu.Ticket) bool { return t.Status == kefu.StatusSolved || t.Status == kefu.StatusClosed }
@@ -115,15 +205,18 @@ func (c *call) repeatOf(sc store.Scope, n *store.NewTicket, words []string) (sto
 			break
 		}
 	}
-	if hit == nil && intake.ClaimsRepeat(strings.Join(words, "\n")) {
+	if hit == nil && len(past) > 0 && intake.ClaimsRepeat(strings.Join(words, "\n")) {
 		hit = &past[0]
 		why = fmt.Sprintf("the customer says they asked before, and the history agrees: %d contact(s) in the last %d days", len(past), st.RepeatWindowDays)
 	}
 	if hit == nil {
+		in.step("repeat", "a new matter", fmt.Sprintf("none of the customer's %d ticket(s) of the last %d days is about the same matter", len(past), st.RepeatWindowDays), nil)
 		return store.RepeatRecorded{}, false, nil
 	}
 	if !settled(hit.Ticket) {
-		rec, err := c.a.s.RecordRepeat(ctx, sc, c.actor(), hit.ID, n.Message, store.Repeat{Reason: why, Threshold: st.RepeatThreshold, ProblemQueueID: st.ProblemQueueID})
+		in.step("repeat", fmt.Sprintf("joins open ticket #%d", hit.Number), why, nil)
+		rec, err := c.a.s.RecordRepeat(ctx, sc, c.actor(), hit.ID, n.Message, store.Repeat{Reason: why, Threshold: st.RepeatThreshold,
+			ProblemQueueID: st.ProblemQueueID, Intake: &in.record})
 		if err == nil {
 			return rec, true, nil
 		}
@@ -131,7 +224,9 @@ func (c *call) repeatOf(sc store.Scope, n *store.NewTicket, words []string) (sto
 			return rec, false, err
 		}
 		// Settled meanwhile: the contact opens a new ticket, linked as a repeat.
+		in.record.Steps = in.record.Steps[:len(in.record.Steps)-1]
 	}
+	in.step("repeat", fmt.Sprintf("repeats settled ticket #%d: a new ticket, linked", hit.Number), why, nil)
 	n.RepeatOf, n.RepeatReason = hit.ID, why
 	return store.RepeatRecorded{}, false, nil
 }

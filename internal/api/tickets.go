@@ -159,17 +159,22 @@ func (a *API) registerTickets() {
 		if n.Message != nil && (n.Message.Kind == "" || n.Message.Kind == kefu.MessageCustomer) {
 			words = append(words, n.Message.Body)
 		}
-		if e := c.screen(words...); e != nil {
+		in2 := c.inspect(words...)
+		if e := in2.emergency; e != nil {
 			n.Emergency = e
 			n.Ticket.Priority = kefu.PriorityEmergency
 			if q := c.emergencyQueue(); q != "" {
 				n.Ticket.QueueID = q
 			}
 		}
+		if n.Ticket.Category == "" && in2.class.Category != "" && n.Emergency == nil {
+			n.Ticket.Category = in2.class.Category
+		}
+		n.Intake = &in2.record
 		if n.Emergency == nil && len(words) > 1 {
 			// Intake: the same customer about the same matter joins the open
 			// ticket instead of opening another.
-			rec, ok, err := c.repeatOf(sc, &n, words)
+			rec, ok, err := c.repeatOf(sc, &n, words, in2)
 			if err != nil {
 				return nil, err
 			}
@@ -221,8 +226,11 @@ func (a *API) registerTickets() {
 		// raised before the message is stored, so that no failure after it can
 		// lose the alarm.
 		var raised *kefu.Ticket
+		var rec *kefu.IntakeRecord
 		if msg.Kind == kefu.MessageCustomer || msg.Kind == "" {
-			if e := c.screen(msg.Body); e != nil {
+			in := c.inspect(msg.Body)
+			rec = &in.record
+			if e := in.emergency; e != nil {
 				e.TicketID = c.id()
 				t, em, err := c.a.s.RaiseEmergency(c.r.Context(), sc, c.actor(), *e, c.emergencyQueue())
 				if err != nil {
@@ -232,7 +240,7 @@ func (a *API) registerTickets() {
 				c.announce("emergency", t.QueueID, em)
 			}
 		}
-		m, err := c.a.s.AddMessage(c.r.Context(), sc, c.actor(), c.id(), msg)
+		m, err := c.a.s.AddInbound(c.r.Context(), sc, c.actor(), c.id(), msg, rec)
 		if raised != nil {
 			c.routed(*raised, nil)
 		}

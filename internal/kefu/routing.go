@@ -121,6 +121,23 @@ type IntakeSettings struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// IntakeStep is one decision intake took about an inbound message (who the
+// customer is, emergency screening, the external classifier, repeat,
+// category and language), kept on the ticket's history with why.
+type IntakeStep struct {
+	Step     string   `json:"step"`
+	Decision string   `json:"decision"`
+	Why      string   `json:"why,omitempty"`
+	Score    *float64 `json:"score,omitempty"`
+}
+
+// IntakeRecord is what intake decided about one message: the
+// "intake.decided" event of the ticket's history.
+type IntakeRecord struct {
+	MessageID string       `json:"message_id,omitempty"`
+	Steps     []IntakeStep `json:"steps"`
+}
+
 // DefaultLadder is the escalation ladder above the safety team.
 var DefaultLadder = []string{"team_lead", "supervisor", "admin"}
 

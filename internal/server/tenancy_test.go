@@ -83,6 +83,7 @@ func bodies(b world, due time.Time) map[string]any {
 		"POST /api/v1/tickets/{id}/accept":    nil,
 		"POST /api/v1/tickets/{id}/decline":   map[string]any{"reason": "probe"},
 		"POST /api/v1/tickets/{id}/transfer":  map[string]any{"queue_id": b.IDs["queue"], "user_id": b.IDs["agent"], "reason": "probe"},
+		"PUT /api/v1/intake/rules":            map[string]any{"categories": []map[string]any{{"code": "probe", "terms": []string{"probe"}}}},
 		"PUT /api/v1/intake/settings":         map[string]any{"safety_queue_id": b.IDs["queue"]},
 		"POST /api/v1/emergencies/{id}/ack":   nil,
 		"POST /api/v1/emergencies/{id}/steps": map[string]any{"step": "call_back", "note": "probe"},

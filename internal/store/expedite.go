@@ -87,6 +87,7 @@ func (s *Store) ExpediteTicket(ctx context.Context, sc Scope, a Actor, ticketID 
 			return kefu.Internal(err)
 		}
 		loc, locale := s.tenantLocation(ctx, tx.sqlTx, sc.TenantID)
+		locale = s.customerLocale(ctx, tx.sqlTx, t, locale)
 		notice := kefu.Message{Kind: kefu.MessageNotice, Channel: t.Channel, Body: commit.ExpediteNotice(locale, owner.Name, e.DueAt, loc),
 			Attachments: []kefu.Attachment{}}
 		if err := tx.notice(&t, &notice, now); err != nil {

@@ -122,6 +122,8 @@ type Repeat struct {
 	Reason         string
 	Threshold      int    // at this many contacts about the matter (the first and its repeats) the ticket goes to ProblemQueueID
 	ProblemQueueID string // "" to leave the queue alone
+	// Intake is what intake decided about the contact, for the history.
+	Intake *kefu.IntakeRecord
 }
 
 // RepeatRecorded is a contact that joined an open ticket instead of opening one.
@@ -197,6 +199,9 @@ func (s *Store) RecordRepeat(ctx context.Context, sc Scope, a Actor, ticketID st
 		}
 		if err := tx.Event(sc.TenantID, a, "ticket.repeat", "ticket", ticketID, ticketID, before, map[string]any{
 			"repeat_count": t.RepeatCount, "reason": r.Reason, "priority": t.Priority}); err != nil {
+			return err
+		}
+		if err := tx.recordIntake(sc.TenantID, ticketID, msg, r.Intake); err != nil {
 			return err
 		}
 		if toProblem {

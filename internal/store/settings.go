@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/kefu-project/kefu/internal/commit"
+	"github.com/kefu-project/kefu/internal/intake"
 	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/safety"
 	"github.com/kefu-project/kefu/internal/sla"
 )
 
@@ -220,6 +222,29 @@ func (s *Store) tenantLocation(ctx context.Context, q querier, tenantID string) 
 		loc = time.UTC
 	}
 	return loc, locale
+}
+
+// customerLocale is the language kefu's own messages to a customer use:
+// the customer's saved locale, else the language of their latest message
+// on the ticket, else the tenant's. An English-writing customer of a
+// Chinese tenant is answered in English.
+func (s *Store) customerLocale(ctx context.Context, q querier, t kefu.Ticket, tenantLocale string) string {
+	var saved string
+	if t.CustomerID != "" {
+		_ = q.QueryRowContext(ctx, `SELECT locale FROM customers WHERE id = $1`, t.CustomerID).Scan(&saved)
+	}
+	if l := safety.Locale(saved); l != "" {
+		return l
+	}
+	var body string
+	if err := q.QueryRowContext(ctx, `SELECT body FROM messages WHERE ticket_id = $1 AND kind = 'customer' ORDER BY created_at DESC, id DESC LIMIT 1`,
+		t.ID).Scan(&body); err == nil {
+		switch l := intake.Language(body); l {
+		case "zh-Hans", "zh-Hant", "en":
+			return l
+		}
+	}
+	return tenantLocale
 }
 
 // StatusKey is the tenant's key for signing customers' status links, made

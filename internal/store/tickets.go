@@ -35,6 +35,9 @@ type NewTicket struct {
 	// carries the count on.
 	RepeatOf     string
 	RepeatReason string
+	// Intake is what intake decided about the first message, kept on the
+	// ticket's history in the same write.
+	Intake *kefu.IntakeRecord
 }
 
 // maxBody caps one message; longer text is an error, not a silent cut.
@@ -338,6 +341,9 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		}
 		created := TicketCreated{t, m}
 		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, created); err != nil {
+			return err
+		}
+		if err := tx.recordIntake(tenantID, t.ID, m, n.Intake); err != nil {
 			return err
 		}
 		if err := tx.openSLA(&t, now); err != nil {
@@ -822,6 +828,12 @@ func (tx *Tx) settleCommitments(tenantID string, a Actor, ticketID string, p Tic
 // AddMessage appends a message. A customer writing to a pending or solved
 // ticket reopens it; an agent's first reply moves a new ticket to open.
 func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID string, m kefu.Message) (kefu.Message, error) {
+	return s.AddInbound(ctx, sc, a, ticketID, m, nil)
+}
+
+// AddInbound is AddMessage for a customer's message that passed intake:
+// what intake decided goes on the history in the same write.
+func (s *Store) AddInbound(ctx context.Context, sc Scope, a Actor, ticketID string, m kefu.Message, rec *kefu.IntakeRecord) (kefu.Message, error) {
 	if err := validateMessage(&m); err != nil {
 		return m, err
 	}
@@ -909,7 +921,10 @@ func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID stri
 		}
 		out = mm
 		tx.SetResult(mm)
-		return tx.Event(sc.TenantID, a, "message.created", "message", mm.ID, ticketID, nil, mm)
+		if err := tx.Event(sc.TenantID, a, "message.created", "message", mm.ID, ticketID, nil, mm); err != nil {
+			return err
+		}
+		return tx.recordIntake(sc.TenantID, ticketID, &mm, rec)
 	})
 	return out, err
 }

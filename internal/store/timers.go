@@ -220,6 +220,7 @@ func (tx *Tx) onMiss(st commit.Settings, t *kefu.Ticket, c kefu.Commitment, now 
 		return nil
 	}
 	loc, locale := tx.s.tenantLocation(tx.ctx, tx.sqlTx, t.TenantID)
+	locale = tx.s.customerLocale(tx.ctx, tx.sqlTx, *t, locale)
 	rung := "team_lead"
 	if len(st.Ladder) > 0 {
 		rung = st.Ladder[0].To
