@@ -86,6 +86,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "screen":
 		return cmdScreen(rest, os.Stdin, stdout, stderr)
 	case "staffing":
+		if len(rest) > 0 && rest[0] == "demo" {
+			return cmdStaffingDemo(ctx, rest[1:], stdout, stderr)
+		}
 		return cmdStaffing(rest, stdout, stderr)
 	case "bench":
 		if len(rest) > 0 && rest[0] == "seed" {
