@@ -54,6 +54,7 @@ usage:
   kefu screen         screen messages (one per line on standard input) for emergencies, one JSON verdict per line
   kefu simulate       replay a peak (default: a Double 11 hour, 4,000 agents) against the routing engine
   kefu staffing       agents needed for a volume and target (Erlang C, or Erlang A with --patience), or what --agents N achieve
+  kefu staffing demo  the Double 11 week from 14 months of history: forecast, hand edit, two plans with shifts, compare, CSV
   kefu version        print the version
 
 Run 'kefu COMMAND -h' for a command's flags.
@@ -86,6 +87,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "screen":
 		return cmdScreen(rest, os.Stdin, stdout, stderr)
 	case "staffing":
+		if len(rest) > 0 && rest[0] == "demo" {
+			return cmdStaffingDemo(ctx, rest[1:], stdout, stderr)
+		}
 		return cmdStaffing(rest, stdout, stderr)
 	case "bench":
 		if len(rest) > 0 && rest[0] == "seed" {

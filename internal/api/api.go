@@ -249,6 +249,10 @@ func (a *API) finish(w http.ResponseWriter, c *call, onErr func(error) bool) {
 		serveStream(w, c.r, st)
 		return
 	}
+	if f, ok := out.(csvFile); ok {
+		f.serve(w)
+		return
+	}
 	if f, ok := out.(rawFile); ok {
 		rc, err := f.open(c.r.Context())
 		if err != nil {

@@ -162,6 +162,8 @@ func (a *API) Document() map[string]any {
 		case rt.Status == http.StatusNoContent:
 		case reflect.TypeOf(rt.Response) == reflect.TypeOf(eventStream{}):
 			ok["content"] = map[string]any{"text/event-stream": map[string]any{"schema": map[string]any{"type": "string"}}}
+		case reflect.TypeOf(rt.Response) == reflect.TypeOf(csvFile{}):
+			ok["content"] = map[string]any{"text/csv": map[string]any{"schema": map[string]any{"type": "string"}}}
 		case reflect.TypeOf(rt.Response) == reflect.TypeOf(rawFile{}):
 			ok["content"] = map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
 		case rt.Response != nil:
@@ -215,6 +217,7 @@ func (a *API) register() {
 	a.safetyRoutes()
 	a.commitmentRoutes()
 	a.notifyRoutes()
+	a.staffingRoutes()
 	a.devRoutes()
 	a.registerPlatform()
 	a.add(&Route{Method: "GET", Path: "/api/v1/openapi.json", Tag: "meta", Summary: "This document", Public: true, Response: map[string]any{}}, func(c *call) (any, error) {

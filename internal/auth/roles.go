@@ -8,7 +8,7 @@ func DefaultRoles() []kefu.Role {
 	read := []kefu.Permission{kefu.PermTicketsRead, kefu.PermCustomersRead}
 	agent := append(read, kefu.PermTicketsWrite, kefu.PermCustomersWrite, kefu.PermCommitmentsWrite, kefu.PermActionsRequest, kefu.PermTicketsForward)
 	lead := append(append([]kefu.Permission{}, agent...), kefu.PermTicketsAssign, kefu.PermCustomersMerge, kefu.PermApprovalsDecide)
-	supervisor := append(append([]kefu.Permission{}, lead...), kefu.PermAuditRead)
+	supervisor := append(append([]kefu.Permission{}, lead...), kefu.PermAuditRead, kefu.PermStaffingRead, kefu.PermStaffingWrite)
 	// What an agent takes at once unless their own profile says otherwise.
 	agentCapacity := map[string]int{"chat": 3, "app": 3, "phone": 1, "email": 10, "form": 10, "ticket": 10}
 	return []kefu.Role{

@@ -77,12 +77,17 @@ const (
 	PermOrgManage        Permission = "org.manage" // orgs, departments, vendors, queues, tiers
 	PermWebhooksManage   Permission = "webhooks.manage"
 	PermAuditRead        Permission = "audit.read"
+	// Staffing: forecasts, plans and shifts (workforce managers,
+	// supervisors). Read sees them; write makes, edits and imports.
+	PermStaffingRead  Permission = "staffing.read"
+	PermStaffingWrite Permission = "staffing.write"
 )
 
 // AllPermissions lists every permission, for validation and the admin role.
 var AllPermissions = []Permission{PermTicketsRead, PermTicketsWrite, PermTicketsAssign, PermTicketsForward,
 	PermCustomersRead, PermCustomersWrite, PermCustomersMerge, PermCommitmentsWrite, PermActionsRequest,
-	PermApprovalsDecide, PermUsersManage, PermOrgManage, PermWebhooksManage, PermAuditRead}
+	PermApprovalsDecide, PermUsersManage, PermOrgManage, PermWebhooksManage, PermAuditRead,
+	PermStaffingRead, PermStaffingWrite}
 
 func ValidPermission(p Permission) bool {
 	for _, q := range AllPermissions {

@@ -28,6 +28,12 @@ func pathID(path, param string, b world) string {
 		tok[len(tok)-2] ^= 1
 		return string(tok)
 	}
+	switch {
+	case strings.HasPrefix(path, "/api/v1/staffing/forecasts/"):
+		return b.IDs["forecast"]
+	case strings.HasPrefix(path, "/api/v1/staffing/plans/"):
+		return b.IDs["plan"]
+	}
 	seg := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
 	return map[string]string{
 		"tickets": b.IDs["ticket"], "customers": b.IDs["customer"], "orgs": b.IDs["org"], "departments": b.IDs["department"],
@@ -95,6 +101,12 @@ func bodies(b world, due time.Time) map[string]any {
 		"POST /api/v1/tickets/{id}/expedite":      map[string]any{"reason": "probe", "owner_id": b.IDs["lead"]},
 		"POST /api/v1/dev/clock/advance":          map[string]any{"by": "1s"},
 		"PUT /api/v1/notify/settings":             map[string]any{"channels": []map[string]any{{"name": "log", "kind": "log"}}},
+		"POST /api/v1/staffing/evaluate":          map[string]any{"volume": 100, "aht_seconds": 180},
+		"POST /api/v1/staffing/actuals": map[string]any{"queue_id": b.IDs["queue"], "interval_minutes": 30,
+			"rows": []map[string]any{{"start": due, "offered": 1, "handled": 1, "aht_seconds": 60}}},
+		"POST /api/v1/staffing/forecasts":       map[string]any{"name": "probe", "queue_id": b.IDs["queue"], "start": "2026-11-09"},
+		"PATCH /api/v1/staffing/forecasts/{id}": map[string]any{"from": due, "to": due.Add(time.Hour), "volume_factor": 2},
+		"POST /api/v1/staffing/plans":           map[string]any{"name": "probe", "forecast_id": b.IDs["forecast"]},
 	}
 }
 
@@ -106,6 +118,7 @@ func TestTenancyEveryRoute(t *testing.T) {
 			h := newHarness(t, b)
 			alpha := h.world("alpha")
 			beta := h.world("beta")
+			h.staffingWorld(&beta)
 			doc := h.must(200, "", "GET", "/api/v1/openapi.json", nil).json(t)
 			paths := doc["paths"].(map[string]any)
 			var keys []string
