@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -157,4 +158,28 @@ func TestHookAsk(t *testing.T) {
 	if back := shown.WithSecretFrom(r); back.Classifier.Secret != secret {
 		t.Fatalf("secret lost on save-back: %+v", back.Classifier)
 	}
+}
+
+// BenchmarkInspect: what intake's own code costs a message besides the
+// store: screening plus category and language.
+//
+//	go test ./internal/intake -run XXX -bench Inspect
+func BenchmarkInspect(b *testing.B) {
+	r, err := Rules{}.Compile()
+	if err != nil {
+		b.Fatal(err)
+	}
+	msgs := []string{"您好，请帮我查询一下订单状态，谢谢。", "the driver keeps driving somewhere remote and my phone is dying",
+		"救命啊这价格太贵了", "我的退款什么时候到账？订单号 A1234567，已经等了一个星期了，麻烦尽快处理", "我的包裹還沒收到，快遞說已經派送"}
+	b.ReportAllocs()
+	var took []time.Duration
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		m := msgs[i%len(msgs)]
+		r.Screener.Screen(m)
+		r.Classifier.Classify(m)
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)*99/100].Nanoseconds()), "p99-ns")
 }
