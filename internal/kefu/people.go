@@ -105,6 +105,10 @@ const (
 	// faster promise real. An agent without it can ask, and the expedite
 	// goes to someone who has it.
 	ActionExpedite Action = "expedite"
+	// ActionRestrictParty is the authority to restrict (and lift the
+	// restriction of) a third party's account (a driver, a courier, a
+	// merchant) from a ticket: safety, supervisors and admins by default.
+	ActionRestrictParty Action = "restrict_party"
 )
 
 // Limit is how far a role may go with one action without approval. An
