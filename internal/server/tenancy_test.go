@@ -21,6 +21,8 @@ func pathID(path, param string, b world) string {
 		return b.IDs["ticket2"]
 	case "code":
 		return b.IDs["code"]
+	case "rid":
+		return b.IDs["relay"]
 	case "token":
 		// B's own status link with its signature broken: a link is a
 		// capability, so the probe is a forgery, which must find nothing.
@@ -28,12 +30,15 @@ func pathID(path, param string, b world) string {
 		tok[len(tok)-2] ^= 1
 		return string(tok)
 	}
+	if param == "id" && strings.Contains(path, "/relays") {
+		return b.IDs["relay_ticket"]
+	}
 	seg := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
 	return map[string]string{
 		"tickets": b.IDs["ticket"], "customers": b.IDs["customer"], "orgs": b.IDs["org"], "departments": b.IDs["department"],
 		"vendors": b.IDs["vendor"], "queues": b.IDs["queue"], "roles": b.IDs["role"], "users": b.IDs["agent"], "tokens": b.IDs["token"],
 		"webhooks": b.IDs["webhook"], "approvals": b.IDs["approval"], "merges": b.IDs["merge"], "attachments": b.IDs["attachment"],
-		"emergencies": b.IDs["emergency"],
+		"emergencies": b.IDs["emergency"], "parties": b.IDs["party"],
 	}[seg]
 }
 
@@ -78,19 +83,28 @@ func bodies(b world, due time.Time) map[string]any {
 		"POST /api/v1/tickets/{id}/commitments/{cid}/keep": nil,
 		"PUT /api/v1/queues/{id}/routing": map[string]any{"skills": []map[string]any{{"skill": "probe", "min_level": 1}},
 			"split": []map[string]any{{"pool": "in_house", "weight": 1}, {"pool": b.IDs["vendor"], "weight": 1}}},
-		"PUT /api/v1/users/{id}/routing":          map[string]any{"skills": map[string]int{"probe": 1}, "capacity": map[string]int{"chat": 1}},
-		"PUT /api/v1/users/{id}/presence":         map[string]any{"state": "available"},
-		"POST /api/v1/tickets/{id}/accept":        nil,
-		"POST /api/v1/tickets/{id}/decline":       map[string]any{"reason": "probe"},
-		"POST /api/v1/tickets/{id}/transfer":      map[string]any{"queue_id": b.IDs["queue"], "user_id": b.IDs["agent"], "reason": "probe"},
-		"PUT /api/v1/intake/settings":             map[string]any{"safety_queue_id": b.IDs["queue"]},
-		"POST /api/v1/emergencies/{id}/ack":       nil,
-		"PUT /api/v1/commitments/settings":        map[string]any{"problem_queue_id": b.IDs["queue"]},
-		"PUT /api/v1/sla/settings":                map[string]any{"policies": []map[string]any{{"name": "probe", "first_response_minutes": 10}}},
-		"POST /api/v1/customers/{id}/status-link": nil,
-		"POST /api/v1/tickets/{id}/expedite":      map[string]any{"reason": "probe", "owner_id": b.IDs["lead"]},
-		"POST /api/v1/dev/clock/advance":          map[string]any{"by": "1s"},
-		"PUT /api/v1/notify/settings":             map[string]any{"channels": []map[string]any{{"name": "log", "kind": "log"}}},
+		"PUT /api/v1/users/{id}/routing":                  map[string]any{"skills": map[string]int{"probe": 1}, "capacity": map[string]int{"chat": 1}},
+		"PUT /api/v1/users/{id}/presence":                 map[string]any{"state": "available"},
+		"POST /api/v1/tickets/{id}/accept":                nil,
+		"POST /api/v1/tickets/{id}/decline":               map[string]any{"reason": "probe"},
+		"POST /api/v1/tickets/{id}/transfer":              map[string]any{"queue_id": b.IDs["queue"], "user_id": b.IDs["agent"], "reason": "probe"},
+		"PUT /api/v1/intake/settings":                     map[string]any{"safety_queue_id": b.IDs["queue"]},
+		"POST /api/v1/emergencies/{id}/ack":               nil,
+		"PUT /api/v1/commitments/settings":                map[string]any{"problem_queue_id": b.IDs["queue"]},
+		"PUT /api/v1/sla/settings":                        map[string]any{"policies": []map[string]any{{"name": "probe", "first_response_minutes": 10}}},
+		"POST /api/v1/customers/{id}/status-link":         nil,
+		"POST /api/v1/tickets/{id}/expedite":              map[string]any{"reason": "probe", "owner_id": b.IDs["lead"]},
+		"POST /api/v1/dev/clock/advance":                  map[string]any{"by": "1s"},
+		"PUT /api/v1/notify/settings":                     map[string]any{"channels": []map[string]any{{"name": "log", "kind": "log"}}},
+		"POST /api/v1/parties":                            map[string]any{"kind": "driver", "name": "probe", "phone": "13700009999", "org_id": b.IDs["org"]},
+		"PATCH /api/v1/parties/{id}":                      map[string]any{"name": "probe"},
+		"POST /api/v1/parties/{id}/restrict":              map[string]any{"reason": "probe", "ticket_id": b.IDs["relay_ticket"]},
+		"POST /api/v1/parties/{id}/lift":                  map[string]any{"reason": "probe", "ticket_id": b.IDs["relay_ticket"]},
+		"POST /api/v1/tickets/{id}/relays":                map[string]any{"party_id": b.IDs["party"], "body": "probe"},
+		"POST /api/v1/tickets/{id}/relays/{rid}/messages": map[string]any{"from": "customer", "body": "probe"},
+		"POST /api/v1/tickets/{id}/relays/{rid}/close":    map[string]any{"outcome": "resolved"},
+		"POST /api/v1/relays/inbound":                     map[string]any{"code": b.IDs["relay_code"], "body": "probe"},
+		"PUT /api/v1/relays/settings":                     map[string]any{"follow_up_hours": 2},
 	}
 }
 
@@ -102,6 +116,8 @@ func TestTenancyEveryRoute(t *testing.T) {
 			h := newHarness(t, b)
 			alpha := h.world("alpha")
 			beta := h.world("beta")
+			h.relayProbe(&alpha, "13700000001")
+			h.relayProbe(&beta, "13700000002")
 			doc := h.must(200, "", "GET", "/api/v1/openapi.json", nil).json(t)
 			paths := doc["paths"].(map[string]any)
 			var keys []string
