@@ -218,6 +218,7 @@ func (a *API) register() {
 	a.commitmentRoutes()
 	a.notifyRoutes()
 	a.staffingRoutes()
+	a.relayRoutes()
 	a.devRoutes()
 	a.registerPlatform()
 	a.add(&Route{Method: "GET", Path: "/api/v1/openapi.json", Tag: "meta", Summary: "This document", Public: true, Response: map[string]any{}}, func(c *call) (any, error) {

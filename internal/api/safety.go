@@ -33,6 +33,11 @@ type actionOut struct {
 	// Allowed: within the caller's own authority, taken at once. Otherwise
 	// the caller can still ask, and it waits for someone who holds it.
 	Allowed bool `json:"allowed"`
+	// How is the call that takes it.
+	How string `json:"how"`
+	// Parties are those the action can apply to: the parties of the
+	// ticket's relays (phones masked), for restrict_party.
+	Parties []store.Party `json:"parties,omitempty"`
 	// Taken lists this action's requests on the ticket, approved or not.
 	Taken []kefu.ActionRequest `json:"taken"`
 }
@@ -117,9 +122,25 @@ func (a *API) safetyRoutes() {
 			}
 			out.Steps = append(out.Steps, so)
 		}
+		var relays []store.Relay
 		for _, act := range pb.Actions {
 			ao := actionOut{Action: act, Label: safety.ActionLabel(act, loc), Allowed: c.p.User.VendorID == "" && auth.WithinLimit(c.p, act, 0),
-				Taken: []kefu.ActionRequest{}}
+				How: "POST /api/v1/tickets/" + e.TicketID + "/actions", Taken: []kefu.ActionRequest{}}
+			if act == kefu.ActionRestrictParty {
+				ao.How = "POST /api/v1/parties/{party_id}/restrict with ticket_id " + e.TicketID
+				if relays == nil {
+					if relays, err = c.a.s.Relays(ctx, sc, e.TicketID); err != nil {
+						return nil, err
+					}
+				}
+				seen := map[string]bool{}
+				for _, r := range relays {
+					if !seen[r.Party.ID] {
+						seen[r.Party.ID] = true
+						ao.Parties = append(ao.Parties, r.Party)
+					}
+				}
+			}
 			for _, r := range taken {
 				if r.Action == act {
 					ao.Taken = append(ao.Taken, r)

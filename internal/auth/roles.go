@@ -14,7 +14,7 @@ func DefaultRoles() []kefu.Role {
 	return []kefu.Role{
 		{Name: "admin", Permissions: kefu.AllPermissions, Limits: map[kefu.Action]kefu.Limit{
 			kefu.ActionRefund: {MaxAmount: 10_000_000}, kefu.ActionCompensate: {MaxAmount: 10_000_000},
-			kefu.ActionSuspendAccount: {}, kefu.ActionRestrictDriver: {}, kefu.ActionSplitOrder: {}, kefu.ActionExpedite: {}, kefu.ActionShareLocation: {}}},
+			kefu.ActionSuspendAccount: {}, kefu.ActionRestrictDriver: {}, kefu.ActionSplitOrder: {}, kefu.ActionExpedite: {}, kefu.ActionShareLocation: {}, kefu.ActionRestrictParty: {}}},
 		{Name: "agent", Permissions: agent, Capacity: agentCapacity, Limits: map[kefu.Action]kefu.Limit{
 			kefu.ActionRefund: {MaxAmount: 20000}, kefu.ActionCompensate: {MaxAmount: 5000}, kefu.ActionSplitOrder: {}}},
 		{Name: "vendor_agent", Permissions: agent, Capacity: agentCapacity, Limits: map[kefu.Action]kefu.Limit{
@@ -24,11 +24,11 @@ func DefaultRoles() []kefu.Role {
 			kefu.ActionRestrictDriver: {}, kefu.ActionExpedite: {}}},
 		{Name: "supervisor", Permissions: supervisor, Limits: map[kefu.Action]kefu.Limit{
 			kefu.ActionRefund: {MaxAmount: 500000}, kefu.ActionCompensate: {MaxAmount: 200000}, kefu.ActionSplitOrder: {},
-			kefu.ActionRestrictDriver: {}, kefu.ActionSuspendAccount: {}, kefu.ActionExpedite: {}, kefu.ActionShareLocation: {}}},
+			kefu.ActionRestrictDriver: {}, kefu.ActionSuspendAccount: {}, kefu.ActionExpedite: {}, kefu.ActionShareLocation: {}, kefu.ActionRestrictParty: {}}},
 		{Name: "department", Permissions: []kefu.Permission{kefu.PermTicketsRead, kefu.PermTicketsWrite, kefu.PermCustomersRead, kefu.PermCommitmentsWrite}},
 		{Name: "safety", Permissions: append([]kefu.Permission{}, lead...), Limits: map[kefu.Action]kefu.Limit{
 			kefu.ActionRestrictDriver: {}, kefu.ActionSuspendAccount: {}, kefu.ActionCompensate: {MaxAmount: 100000}, kefu.ActionExpedite: {},
-			kefu.ActionShareLocation: {}}},
+			kefu.ActionShareLocation: {}, kefu.ActionRestrictParty: {}}},
 	}
 }
 

@@ -115,6 +115,10 @@ const (
 	// ActionShareLocation shares a trip's live location with the police
 	// (a safety playbook action).
 	ActionShareLocation Action = "share_location"
+	// ActionRestrictParty is the authority to restrict (and lift the
+	// restriction of) a third party's account (a driver, a courier, a
+	// merchant) from a ticket: safety, supervisors and admins by default.
+	ActionRestrictParty Action = "restrict_party"
 )
 
 // Limit is how far a role may go with one action without approval. An

@@ -415,7 +415,7 @@ func (v *validator) sms(p string, s *SMSConfig) {
 }
 
 func knownPattern(p string) bool {
-	if p == "*" || slices.Contains(Kinds, p) {
+	if p == "*" || slices.Contains(Kinds, p) || p == KindRelayMessage || p == "relay.*" { // relayed messages to parties (RelaySMS)
 		return true
 	}
 	fam, ok := strings.CutSuffix(p, ".*")

@@ -198,7 +198,8 @@ func checkText(field string, t Text, max int) error {
 
 var actionLabels = map[kefu.Action]Text{
 	kefu.ActionShareLocation:  {"zh-Hans": "向警方共享行程实时位置", "zh-Hant": "向警方共享行程即時位置", "en": "Share the trip's live location with the police"},
-	kefu.ActionRestrictDriver: {"zh-Hans": "限制司机（对方）账号接单", "zh-Hant": "限制司機（對方）帳號接單", "en": "Restrict the driver's (other party's) account"},
+	kefu.ActionRestrictParty:  {"zh-Hans": "限制司机（对方）账号接单", "zh-Hant": "限制司機（對方）帳號接單", "en": "Restrict the driver's (other party's) account"},
+	kefu.ActionRestrictDriver: {"zh-Hans": "限制账号", "zh-Hant": "限制帳號", "en": "Restrict the account"},
 	kefu.ActionSuspendAccount: {"zh-Hans": "停用账号", "zh-Hant": "停用帳號", "en": "Suspend the account"},
 }
 

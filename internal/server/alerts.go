@@ -59,6 +59,8 @@ func sendAlerts(ctx context.Context, s *store.Store, now func() time.Time, log *
 		for _, n := range due {
 			sendOne(ctx, s, now, log, n, cache)
 		}
+		// Messages relayed to parties share the loop and its kick.
+		sendRelays(ctx, s, now, log, notify.Options{Logger: log, Now: now})
 	}
 }
 

@@ -21,6 +21,8 @@ func pathID(path, param string, b world) string {
 		return b.IDs["ticket2"]
 	case "code":
 		return b.IDs["code"]
+	case "rid":
+		return b.IDs["relay"]
 	case "token":
 		// B's own status link with its signature broken: a link is a
 		// capability, so the probe is a forgery, which must find nothing.
@@ -33,13 +35,15 @@ func pathID(path, param string, b world) string {
 		return b.IDs["forecast"]
 	case strings.HasPrefix(path, "/api/v1/staffing/plans/"):
 		return b.IDs["plan"]
+	case param == "id" && strings.Contains(path, "/relays"):
+		return b.IDs["relay_ticket"]
 	}
 	seg := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
 	return map[string]string{
 		"tickets": b.IDs["ticket"], "customers": b.IDs["customer"], "orgs": b.IDs["org"], "departments": b.IDs["department"],
 		"vendors": b.IDs["vendor"], "queues": b.IDs["queue"], "roles": b.IDs["role"], "users": b.IDs["agent"], "tokens": b.IDs["token"],
 		"webhooks": b.IDs["webhook"], "approvals": b.IDs["approval"], "merges": b.IDs["merge"], "attachments": b.IDs["attachment"],
-		"emergencies": b.IDs["emergency"],
+		"emergencies": b.IDs["emergency"], "parties": b.IDs["party"],
 	}[seg]
 }
 
@@ -104,9 +108,18 @@ func bodies(b world, due time.Time) map[string]any {
 		"POST /api/v1/staffing/evaluate":          map[string]any{"volume": 100, "aht_seconds": 180},
 		"POST /api/v1/staffing/actuals": map[string]any{"queue_id": b.IDs["queue"], "interval_minutes": 30,
 			"rows": []map[string]any{{"start": due, "offered": 1, "handled": 1, "aht_seconds": 60}}},
-		"POST /api/v1/staffing/forecasts":       map[string]any{"name": "probe", "queue_id": b.IDs["queue"], "start": "2026-11-09"},
-		"PATCH /api/v1/staffing/forecasts/{id}": map[string]any{"from": due, "to": due.Add(time.Hour), "volume_factor": 2},
-		"POST /api/v1/staffing/plans":           map[string]any{"name": "probe", "forecast_id": b.IDs["forecast"]},
+		"POST /api/v1/staffing/forecasts":                 map[string]any{"name": "probe", "queue_id": b.IDs["queue"], "start": "2026-11-09"},
+		"PATCH /api/v1/staffing/forecasts/{id}":           map[string]any{"from": due, "to": due.Add(time.Hour), "volume_factor": 2},
+		"POST /api/v1/staffing/plans":                     map[string]any{"name": "probe", "forecast_id": b.IDs["forecast"]},
+		"POST /api/v1/parties":                            map[string]any{"kind": "driver", "name": "probe", "phone": "13700009999", "org_id": b.IDs["org"]},
+		"PATCH /api/v1/parties/{id}":                      map[string]any{"name": "probe"},
+		"POST /api/v1/parties/{id}/restrict":              map[string]any{"reason": "probe", "ticket_id": b.IDs["relay_ticket"]},
+		"POST /api/v1/parties/{id}/lift":                  map[string]any{"reason": "probe", "ticket_id": b.IDs["relay_ticket"]},
+		"POST /api/v1/tickets/{id}/relays":                map[string]any{"party_id": b.IDs["party"], "body": "probe"},
+		"POST /api/v1/tickets/{id}/relays/{rid}/messages": map[string]any{"from": "customer", "body": "probe"},
+		"POST /api/v1/tickets/{id}/relays/{rid}/close":    map[string]any{"outcome": "resolved"},
+		"POST /api/v1/relays/inbound":                     map[string]any{"code": b.IDs["relay_code"], "body": "probe"},
+		"PUT /api/v1/relays/settings":                     map[string]any{"follow_up_hours": 2},
 	}
 }
 
@@ -119,6 +132,8 @@ func TestTenancyEveryRoute(t *testing.T) {
 			alpha := h.world("alpha")
 			beta := h.world("beta")
 			h.staffingWorld(&beta)
+			h.relayProbe(&alpha, "13700000001")
+			h.relayProbe(&beta, "13700000002")
 			doc := h.must(200, "", "GET", "/api/v1/openapi.json", nil).json(t)
 			paths := doc["paths"].(map[string]any)
 			var keys []string

@@ -15,3 +15,8 @@ CREATE TABLE emergency_steps (
   done_at BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX emergency_steps_step ON emergency_steps(emergency_id, step);
+
+-- The authority to share a trip's location with the police goes to the
+-- default roles that carry it for new tenants (safety, supervisor, admin).
+UPDATE roles SET limits = (limits::jsonb || '{"share_location":{"max_amount":0}}'::jsonb)::text
+  WHERE name IN ('admin', 'supervisor', 'safety') AND limits LIKE '{%';

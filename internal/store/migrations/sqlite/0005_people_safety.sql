@@ -15,3 +15,8 @@ CREATE TABLE emergency_steps (
   done_at INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX emergency_steps_step ON emergency_steps(emergency_id, step);
+
+-- The authority to share a trip's location with the police goes to the
+-- default roles that carry it for new tenants (safety, supervisor, admin).
+UPDATE roles SET limits = json_set(limits, '$.share_location', json('{"max_amount":0}'))
+  WHERE name IN ('admin', 'supervisor', 'safety') AND json_valid(limits) AND json_type(limits) = 'object';
