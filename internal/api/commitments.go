@@ -94,6 +94,24 @@ func (a *API) commitmentRoutes() {
 		l, err := c.a.s.CommitmentsAcross(c.r.Context(), sc, f)
 		return list(l), err
 	}))
+	a.add(&Route{Method: "GET", Path: "/api/v1/sla/at-risk", Tag: "commitments",
+		Summary: "Breach prediction: open SLA targets likely to be missed, most likely first, with the chance and what it stands on",
+		Query: []Param{{"min_risk", "number", "0–1, default 0.5"}, {"kind", "string", "first_response, next_response, resolution or department_deadline"},
+			{"limit", "integer", "1–200, default 50"}},
+		Response: page[store.AtRisk]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
+		limit, err := c.qInt("limit", 50)
+		if err != nil {
+			return nil, err
+		}
+		f := store.AtRiskFilter{Kind: c.q("kind"), Limit: limit}
+		if v := c.q("min_risk"); v != "" {
+			if f.MinRisk, err = strconv.ParseFloat(v, 64); err != nil || f.MinRisk <= 0 || f.MinRisk > 1 {
+				return nil, kefu.FieldError("min_risk", "a number above 0, at most 1")
+			}
+		}
+		l, err := c.a.s.BreachRisks(c.r.Context(), sc, f)
+		return list(l), err
+	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/commitments/summary", Tag: "commitments", Summary: "Commitments made since a time, by kind: open, missed, kept on time, kept rate",
 		Query: []Param{{"since", "string", "RFC 3339 time (default: 30 days ago)"}}, Response: page[store.KindSummary]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		since := c.a.o.Clock.Now().Add(-30 * 24 * time.Hour)

@@ -67,6 +67,7 @@ type Store struct {
 	hookCache    webhookCache
 	tierCache    tierCache
 	settings     settingsCache
+	breach       breachCache
 	checkpoints  *checkpointer // SQLite: background WAL checkpoints
 	wstmts       stmtCache     // SQLite writer's prepared statements
 	rstmts       stmtCache     // SQLite readers' prepared statements

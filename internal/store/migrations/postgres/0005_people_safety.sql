@@ -20,3 +20,6 @@ CREATE UNIQUE INDEX emergency_steps_step ON emergency_steps(emergency_id, step);
 -- default roles that carry it for new tenants (safety, supervisor, admin).
 UPDATE roles SET limits = (limits::jsonb || '{"share_location":{"max_amount":0}}'::jsonb)::text
   WHERE name IN ('admin', 'supervisor', 'safety') AND limits LIKE '{%';
+
+-- Breach prediction reads how long each kind of target took lately.
+CREATE INDEX commitments_made ON commitments(tenant_id, kind, made_at);
