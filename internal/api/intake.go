@@ -1,7 +1,6 @@
 package api
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -61,9 +60,9 @@ func (c *call) inspect(texts ...string) *inbound {
 		hv, err := rules.Rules.Classifier.Ask(ctx, classifierClient, c.a.o.Clock.Now(), c.tenant(), text)
 		switch {
 		case err != nil:
-			in.step("classifier", "no answer; the built-in verdict stands", err.Error(), nil)
+			in.step("classifier", "no answer; the built-in verdict stands", "the classifier "+err.Error(), nil)
 		case hv.Emergency:
-			kind := cmp.Or(hv.Kind, "danger_situation")
+			kind := hv.Kind
 			hs := hv.Score
 			in.emergency = &kefu.Emergency{Kind: kind, Score: hv.Score, Reason: "external classifier: " + hv.Reason}
 			in.step("classifier", "emergency: "+kind, hv.Reason, &hs)

@@ -85,6 +85,16 @@ func hashIfSet(pw string) (string, error) {
 	return h, nil
 }
 
+// shownUser is a user as the caller may see them: a colleague's phone
+// (where SMS alerts reach them) only for the user themselves and for
+// whoever manages users.
+func (c *call) shownUser(u kefu.User) kefu.User {
+	if u.ID != c.p.User.ID && !auth.Can(c.p, kefu.PermUsersManage) {
+		u.Phone = ""
+	}
+	return u
+}
+
 func (a *API) registerPeople() {
 	a.add(&Route{Method: "GET", Path: "/api/v1/me", Tag: "people", Summary: "Who the caller is", Response: Me{}}, func(c *call) (any, error) {
 		t, err := c.a.s.Tenant(c.r.Context(), c.tenant())
@@ -131,6 +141,9 @@ func (a *API) registerPeople() {
 			return nil, err
 		}
 		l, err := c.a.s.Users(c.r.Context(), c.tenant(), store.UserFilter{Kind: c.q("kind"), VendorID: c.q("vendor_id"), Limit: limit, After: c.q("after")})
+		for i := range l {
+			l[i] = c.shownUser(l[i])
+		}
 		return list(l), err
 	})
 	a.add(&Route{Method: "POST", Path: "/api/v1/users", Tag: "people", Summary: "Add a user with grants", Status: http.StatusCreated, Request: userIn{}, Response: kefu.User{}}, func(c *call) (any, error) {
@@ -149,7 +162,8 @@ func (a *API) registerPeople() {
 			VendorID: in.VendorID, DepartmentID: in.DepartmentID, Locale: in.Locale, Phone: in.Phone, PasswordHash: hash, Grants: grants(in.Grants)})
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/users/{id}", Tag: "people", Summary: "Read a user", Response: kefu.User{}}, func(c *call) (any, error) {
-		return c.a.s.User(c.r.Context(), c.tenant(), c.id())
+		u, err := c.a.s.User(c.r.Context(), c.tenant(), c.id())
+		return c.shownUser(u), err
 	})
 	a.add(&Route{Method: "PATCH", Path: "/api/v1/users/{id}", Tag: "people", Summary: "Change a user; replace grants; deactivate", Request: userPatchIn{}, Response: kefu.User{}}, func(c *call) (any, error) {
 		var in userPatchIn

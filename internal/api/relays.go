@@ -116,6 +116,9 @@ func (a *API) relayRoutes() {
 			if strings.TrimSpace(in.TicketID) == "" {
 				return nil, kefu.FieldError("ticket_id", "required: a restriction is made from a ticket")
 			}
+			if c.p.User.VendorID != "" {
+				return nil, kefu.Forbidden("in_house_only", "restricting a party is done in-house, not by a vendor's agent")
+			}
 			if !auth.WithinLimit(c.p, kefu.ActionRestrictParty, 0) {
 				return nil, kefu.Conflict("no_authority", "restricting a party needs the restrict_party authority (safety, supervisors, admins); nothing was changed")
 			}

@@ -216,7 +216,7 @@ func (a *API) staffingRoutes() {
 		if err := c.decode(&in); err != nil {
 			return nil, err
 		}
-		if err := c.require(kefu.PermStaffingRead); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingRead); err != nil {
 			return nil, err
 		}
 		return Evaluate(in)
@@ -225,7 +225,7 @@ func (a *API) staffingRoutes() {
 		Query: []Param{{"queue_id", "string", "default: every queue"}, {"channel", "string", ""}, {"interval_minutes", "integer", "15, 30 (default) or 60"},
 			{"from", "string", "YYYY-MM-DD (default: 8 weeks ago)"}, {"to", "string", "YYYY-MM-DD, exclusive (default: today)"}, {"source", "string", "tickets, actuals, or empty: actuals when there are any"}},
 		Response: store.History{}}, func(c *call) (any, error) {
-		if err := c.require(kefu.PermStaffingRead); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingRead); err != nil {
 			return nil, err
 		}
 		loc, err := c.tenantZone()
@@ -258,7 +258,7 @@ func (a *API) staffingRoutes() {
 		if err := c.decode(&in); err != nil {
 			return nil, err
 		}
-		if err := c.require(kefu.PermStaffingWrite); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingWrite); err != nil {
 			return nil, err
 		}
 		if in.IntervalMinutes <= 0 || in.IntervalMinutes > 1440 {
@@ -272,8 +272,8 @@ func (a *API) staffingRoutes() {
 		}
 		rows := make([]store.StaffingActual, len(in.Rows))
 		for i, r := range in.Rows {
-			if r.AHTSeconds < 0 || math.IsNaN(r.AHTSeconds) {
-				return nil, kefu.FieldError(fmt.Sprintf("rows[%d].aht_seconds", i), "cannot be negative")
+			if r.AHTSeconds < 0 || math.IsNaN(r.AHTSeconds) || r.AHTSeconds > 86400 {
+				return nil, kefu.FieldError(fmt.Sprintf("rows[%d].aht_seconds", i), "from 0 to 86400 seconds")
 			}
 			rows[i] = store.StaffingActual{QueueID: in.QueueID, Channel: in.Channel, Start: r.Start, Seconds: in.IntervalMinutes * 60,
 				Offered: r.Offered, Handled: r.Handled, HandleSS: float64(r.Handled) * r.AHTSeconds, Source: in.Source}
@@ -288,7 +288,7 @@ func (a *API) staffingRoutes() {
 		if err := c.decode(&in); err != nil {
 			return nil, err
 		}
-		if err := c.require(kefu.PermStaffingWrite); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingWrite); err != nil {
 			return nil, err
 		}
 		loc, err := c.tenantZone()
@@ -306,7 +306,7 @@ func (a *API) staffingRoutes() {
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/staffing/forecasts", Tag: "staffing", Summary: "Saved forecasts, newest first (without their intervals)",
 		Query: []Param{{"limit", "integer", ""}}, Response: page[store.SavedForecast]{}}, func(c *call) (any, error) {
-		if err := c.require(kefu.PermStaffingRead); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingRead); err != nil {
 			return nil, err
 		}
 		limit, err := c.qInt("limit", 50)
@@ -318,7 +318,7 @@ func (a *API) staffingRoutes() {
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/staffing/forecasts/{id}", Tag: "staffing", Summary: "A saved forecast: intervals (model and edited values), uplifts, backtest, and every hand edit with who and when",
 		Response: store.SavedForecast{}}, func(c *call) (any, error) {
-		if err := c.require(kefu.PermStaffingRead); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingRead); err != nil {
 			return nil, err
 		}
 		return c.a.s.Forecast(c.r.Context(), c.tenant(), c.id())
@@ -330,7 +330,7 @@ func (a *API) staffingRoutes() {
 		if err := c.decode(&in); err != nil {
 			return nil, err
 		}
-		if err := c.require(kefu.PermStaffingWrite); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingWrite); err != nil {
 			return nil, err
 		}
 		f, err := c.a.s.Forecast(c.r.Context(), c.tenant(), c.id())
@@ -361,7 +361,7 @@ func (a *API) staffingRoutes() {
 		if err := c.decode(&in); err != nil {
 			return nil, err
 		}
-		if err := c.require(kefu.PermStaffingWrite); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingWrite); err != nil {
 			return nil, err
 		}
 		if in.ForecastID == "" {
@@ -379,7 +379,7 @@ func (a *API) staffingRoutes() {
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/staffing/plans", Tag: "staffing", Summary: "Saved plans, newest first (without their rows)",
 		Query: []Param{{"forecast_id", "string", "only plans made from this forecast"}, {"limit", "integer", ""}}, Response: page[store.SavedPlan]{}}, func(c *call) (any, error) {
-		if err := c.require(kefu.PermStaffingRead); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingRead); err != nil {
 			return nil, err
 		}
 		limit, err := c.qInt("limit", 50)
@@ -391,14 +391,14 @@ func (a *API) staffingRoutes() {
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/staffing/plans/{id}", Tag: "staffing", Summary: "A saved plan whole: inputs, rows per interval, shifts per provider",
 		Response: store.SavedPlan{}}, func(c *call) (any, error) {
-		if err := c.require(kefu.PermStaffingRead); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingRead); err != nil {
 			return nil, err
 		}
 		return c.a.s.Plan(c.r.Context(), c.tenant(), c.id())
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/staffing/plans/{id}/compare", Tag: "staffing", Summary: "Two plans side by side: per-interval differences (the other minus this) and totals",
 		Query: []Param{{"with", "string", "the other plan's id (required)"}}, Response: PlanComparison{}}, func(c *call) (any, error) {
-		if err := c.require(kefu.PermStaffingRead); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingRead); err != nil {
 			return nil, err
 		}
 		pa, err := c.a.s.Plan(c.r.Context(), c.tenant(), c.id())
@@ -416,7 +416,7 @@ func (a *API) staffingRoutes() {
 	})
 	a.add(&Route{Method: "GET", Path: "/api/v1/staffing/plans/{id}/csv", Tag: "staffing", Summary: "Export a plan as CSV: one row per interval (part=intervals, default) or per shift start and provider (part=shifts)",
 		Query: []Param{{"part", "string", "intervals or shifts"}}, Response: csvFile{}}, func(c *call) (any, error) {
-		if err := c.require(kefu.PermStaffingRead); err != nil {
+		if err := c.requireStaffing(kefu.PermStaffingRead); err != nil {
 			return nil, err
 		}
 		p, err := c.a.s.Plan(c.r.Context(), c.tenant(), c.id())
@@ -1001,4 +1001,18 @@ func ComparePlans(a, b store.SavedPlan) PlanComparison {
 	a.Body, b.Body = nil, nil
 	cmp.A, cmp.B = a, b
 	return cmp
+}
+
+// requireStaffing checks a staffing permission held over the whole tenant:
+// staffing plans the whole center (its queues serve every organization),
+// so a grant over one organization would show the others' volumes.
+func (c *call) requireStaffing(perm kefu.Permission) error {
+	sc, err := c.scope(perm)
+	if err != nil {
+		return err
+	}
+	if sc.OrgIDs != nil {
+		return kefu.Forbidden("whole_tenant_only", "staffing covers the whole center: it needs "+string(perm)+" granted over the whole tenant")
+	}
+	return nil
 }

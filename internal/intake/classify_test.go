@@ -76,7 +76,9 @@ func TestRulesCompileNamesTheField(t *testing.T) {
 		{"category code", Rules{Categories: []TicketCategory{{Terms: []string{"x"}}}}, "categories[0].code"},
 		{"category twice", Rules{Categories: []TicketCategory{{Code: "a", Terms: []string{"x"}}, {Code: "a", Terms: []string{"y"}}}}, "categories[1].code"},
 		{"classifier url", Rules{Classifier: &Hook{URL: "ftp://x"}}, "classifier.url"},
-		{"classifier timeout", Rules{Classifier: &Hook{URL: "https://x.test/", TimeoutMS: 5000}}, "classifier.timeout_ms"},
+		{"classifier plain http", Rules{Classifier: &Hook{URL: "http://10.0.0.5/screen", Secret: "0123456789abcdef"}}, "classifier.url"},
+		{"classifier secret", Rules{Classifier: &Hook{URL: "https://x.test/", Secret: "short"}}, "classifier.secret"},
+		{"classifier timeout", Rules{Classifier: &Hook{URL: "https://x.test/", Secret: "0123456789abcdef", TimeoutMS: 5000}}, "classifier.timeout_ms"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -126,6 +128,9 @@ func TestHookAsk(t *testing.T) {
 		case strings.Contains(in.Text, "garbage"):
 			w.Write([]byte("<html>"))
 			return
+		case strings.Contains(in.Text, "odd kind"):
+			json.NewEncoder(w).Encode(Verdict{Emergency: true, Kind: "<script>" + strings.Repeat("x", 5000), Reason: strings.Repeat("长", 900)})
+			return
 		}
 		json.NewEncoder(w).Encode(Verdict{Emergency: strings.Contains(in.Text, "暗号"), Kind: "kidnapping", Score: 0.9, Reason: "code phrase"})
 	}))
@@ -142,8 +147,17 @@ func TestHookAsk(t *testing.T) {
 	if _, err := h.Ask(context.Background(), srv.Client(), time.Now(), "t1", "slow"); err == nil || time.Since(start) > 250*time.Millisecond {
 		t.Fatalf("timeout not kept: %v after %v", err, time.Since(start))
 	}
-	if _, err := h.Ask(context.Background(), srv.Client(), time.Now(), "t1", "garbage"); err == nil {
-		t.Fatal("a non-verdict answer was accepted")
+	if _, err := h.Ask(context.Background(), srv.Client(), time.Now(), "t1", "garbage"); !errors.Is(err, ErrClassifierAnswer) {
+		t.Fatalf("a non-verdict answer: %v", err)
+	}
+	if v, err := h.Ask(context.Background(), srv.Client(), time.Now(), "t1", "odd kind"); err != nil || v.Kind != "danger_situation" || len([]rune(v.Reason)) != 501 {
+		t.Fatalf("an odd kind and a long reason are not tamed: %q %d %v", v.Kind, len([]rune(v.Reason)), err)
+	}
+	// What a failure says is safe to show agents: never the URL or what
+	// the far side answered.
+	closed := Hook{URL: "http://127.0.0.1:1/screen?token=QSECRET", Secret: secret}
+	if _, err := closed.Ask(context.Background(), srv.Client(), time.Now(), "t1", "x"); !errors.Is(err, ErrClassifierConnect) || strings.Contains(err.Error(), "QSECRET") {
+		t.Fatalf("a refused connection: %v", err)
 	}
 	bad := Hook{URL: srv.URL, Secret: "wrong"}
 	if _, err := bad.Ask(context.Background(), srv.Client(), time.Now(), "t1", "x"); err == nil || !strings.Contains(err.Error(), "401") {

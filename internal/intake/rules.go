@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +118,12 @@ func (r Rules) Compile() (*Compiled, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, kefu.FieldError("classifier.url", "an absolute http or https URL")
 		}
+		if u.Scheme == "http" && !loopback(u.Hostname()) {
+			return nil, kefu.FieldError("classifier.url", "must use https (plain http only to localhost): customers' words cross it")
+		}
+		if len(h.Secret) < 16 {
+			return nil, kefu.FieldError("classifier.secret", "at least 16 characters: kefu signs every request with it")
+		}
 		if h.TimeoutMS < 0 || h.TimeoutMS > 900 {
 			return nil, kefu.FieldError("classifier.timeout_ms", "from 0 (500 ms) to 900: screening decides within a second")
 		}
@@ -161,8 +171,29 @@ func (h Hook) Timeout() time.Duration {
 	return time.Duration(h.TimeoutMS) * time.Millisecond
 }
 
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Why a classifier gave no verdict: what the history may say, never the
+// URL or what the far side answered.
+var (
+	ErrClassifierTimeout = errors.New("timed out")
+	ErrClassifierConnect = errors.New("could not connect")
+	ErrClassifierAnswer  = errors.New("answered with no verdict")
+)
+
+var kindRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
 // Ask sends one message to the external classifier and reads its verdict.
 // The caller decides what a failure means (the built-in verdict stands).
+// Errors are one of ErrClassifier…, wrapped with at most an HTTP status:
+// safe to show to agents. A kind that is not a code becomes
+// danger_situation; the reason is cut to 500 characters.
 func (h Hook) Ask(ctx context.Context, client *http.Client, now time.Time, tenantID, text string) (Verdict, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.Timeout())
 	defer cancel()
@@ -180,18 +211,31 @@ func (h Hook) Ask(ctx context.Context, client *http.Client, now time.Time, tenan
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return Verdict{}, err
+		if ctx.Err() != nil {
+			return Verdict{}, ErrClassifierTimeout
+		}
+		return Verdict{}, ErrClassifierConnect
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return Verdict{}, fmt.Errorf("classifier answered %s", resp.Status)
+		return Verdict{}, fmt.Errorf("%w: HTTP %d", ErrClassifierAnswer, resp.StatusCode)
 	}
 	var v Verdict
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&v); err != nil {
-		return Verdict{}, fmt.Errorf("classifier's answer is not a verdict: %w", err)
+		if ctx.Err() != nil {
+			return Verdict{}, ErrClassifierTimeout
+		}
+		return Verdict{}, ErrClassifierAnswer
 	}
-	if v.Score < 0 || v.Score > 1000 {
-		return Verdict{}, fmt.Errorf("classifier's score %v is out of range", v.Score)
+	if math.IsNaN(v.Score) || v.Score < 0 || v.Score > 1000 {
+		return Verdict{}, fmt.Errorf("%w: score out of range", ErrClassifierAnswer)
 	}
+	if !kindRE.MatchString(v.Kind) {
+		v.Kind = "danger_situation"
+	}
+	if r := []rune(v.Reason); len(r) > 500 {
+		v.Reason = string(r[:500]) + "…"
+	}
+	v.Matched = nil
 	return v, nil
 }

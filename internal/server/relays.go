@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kefu-project/kefu/internal/notify"
+	"github.com/kefu-project/kefu/internal/relay"
 	"github.com/kefu-project/kefu/internal/store"
 )
 
@@ -49,7 +50,7 @@ func sendRelays(ctx context.Context, s *store.Store, now func() time.Time, log *
 			next = &at
 		}
 		if sendErr != nil {
-			log.Warn("relayed message not delivered", "tenant", m.TenantID, "relay", m.RelayID, "attempt", attempt, "err", sendErr)
+			log.Warn("relayed message not delivered", "tenant", m.TenantID, "relay", m.RelayID, "attempt", attempt, "err", maskedErr(sendErr))
 		} else {
 			sent++
 		}
@@ -76,4 +77,11 @@ func relayChannel(ctx context.Context, s *store.Store, tenantID string, o notify
 // many went (the alert loop does this on its own; tests call it).
 func (n *Node) SendRelays(ctx context.Context) int {
 	return sendRelays(ctx, n.Store, n.Store.Now, n.log, notify.Options{Logger: n.log, Now: n.Store.Now})
+}
+
+// maskedErr is an SMS failure as the log keeps it: gateways echo the
+// party's number.
+func maskedErr(err error) string {
+	t, _ := relay.Mask(err.Error(), "en")
+	return t
 }

@@ -438,9 +438,30 @@ func TestStoryEmergency(t *testing.T) {
 			if a := h.alerts(w.Token, id); len(a) != 1 || a[0] != "emergency.raised:安全专员 王" {
 				t.Fatalf("on-call alert: %v", a)
 			}
-			// The on-call alert carries the officer's phone, for the SMS channel.
-			if n := items(t, h.must(200, w.Token, "GET", "/api/v1/notifications?ticket_id="+id, nil)); !strings.Contains(fmt.Sprint(n[0]["alert"]), "+8613900002222") {
-				t.Fatalf("the alert has no phone to text: %v", n[0]["alert"])
+			// The on-call alert carries the officer's phone for the SMS
+			// channel; the log of alerts shows it masked.
+			if n := items(t, h.must(200, w.Token, "GET", "/api/v1/notifications?ticket_id="+id, nil)); !strings.Contains(fmt.Sprint(n[0]["alert"]), "139****2222") ||
+				strings.Contains(fmt.Sprint(n[0]["alert"]), "13900002222") {
+				t.Fatalf("the alert's phone, as the log shows it: %v", n[0]["alert"])
+			}
+			// A colleague's phone is for the officer and for user managers.
+			if u := h.must(200, h.tokenFor("agent@ride.test"), "GET", "/api/v1/users/"+officer.str(t, "id"), nil); strings.Contains(string(u.Body), "2222") {
+				t.Fatalf("an agent sees the officer's phone: %s", u.Body)
+			}
+			if u := h.must(200, w.Token, "GET", "/api/v1/users/"+officer.str(t, "id"), nil); u.str(t, "phone") != "+8613900002222" {
+				t.Fatalf("the admin does not see the phone: %s", u.Body)
+			}
+			masked := 0
+			for _, e := range items(t, h.must(200, w.Token, "GET", "/api/v1/events?limit=500", nil)) {
+				if e["type"] == "user.created" && strings.Contains(fmt.Sprint(e["after"]), "13900002222") {
+					t.Fatalf("the history carries the whole phone: %v", e["after"])
+				}
+				if e["type"] == "user.created" && strings.Contains(fmt.Sprint(e["after"]), "139****2222") {
+					masked++
+				}
+			}
+			if masked != 1 {
+				t.Fatalf("the officer's user.created event with the phone masked: %d", masked)
 			}
 			h.advance("61s")
 			if a := h.alerts(w.Token, id); len(a) != 2 || a[1] != "emergency.escalated:组长 RIDE-MARK" {

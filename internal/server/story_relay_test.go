@@ -160,6 +160,12 @@ func TestStoryRelay(t *testing.T) {
 			if r := h.do(agent, "PATCH", "/api/v1/tickets/"+ticket, map[string]any{"status": "solved"}); r.Status != 409 {
 				t.Fatalf("solved with the relay open: %d %s", r.Status, r.Body)
 			}
+			// Not even by releasing every open promise with authority: the
+			// relay is closed with its outcome, or the ticket stays open.
+			if r := h.do(w.Token, "PATCH", "/api/v1/tickets/"+ticket, map[string]any{"status": "solved", "release_open_commitments": true,
+				"release_reason": "wrap up"}); r.Status != 409 || !strings.Contains(string(r.Body), "relay_open") {
+				t.Fatalf("solved past the open relay: %d %s", r.Status, r.Body)
+			}
 
 			// An agent without the authority cannot restrict the driver; nothing is written.
 			r := h.do(agent, "POST", "/api/v1/parties/"+driverID+"/restrict", map[string]any{"reason": "乘客投诉司机态度", "ticket_id": ticket})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/relay"
 )
 
 // The notification outbox: alerts are written with what caused them and
@@ -64,6 +65,11 @@ func (s *Store) DueNotifications(ctx context.Context, limit int) ([]Notification
 		if err != nil {
 			return nil, kefu.Internal(err)
 		}
+		// The outbox keeps whole numbers to text people; whoever reads the
+		// log of alerts sees them masked.
+		for i := range n.Alert.Recipients {
+			n.Alert.Recipients[i].Phone = relay.MaskPhone(n.Alert.Recipients[i].Phone)
+		}
 		out = append(out, n)
 	}
 	return out, kefu.InternalOrNil(rows.Err())
@@ -108,6 +114,11 @@ func (s *Store) Notifications(ctx context.Context, sc Scope, ticketID string, li
 		n, err := scanNotification(rows)
 		if err != nil {
 			return nil, kefu.Internal(err)
+		}
+		// The outbox keeps whole numbers to text people; whoever reads the
+		// log of alerts sees them masked.
+		for i := range n.Alert.Recipients {
+			n.Alert.Recipients[i].Phone = relay.MaskPhone(n.Alert.Recipients[i].Phone)
 		}
 		out = append(out, n)
 	}

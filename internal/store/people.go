@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/relay"
 )
 
 // --- roles ---
@@ -242,7 +243,7 @@ func (tx *Tx) createUser(tenantID string, a Actor, u kefu.User) (kefu.User, erro
 		}
 		u.Grants = append(u.Grants, g)
 	}
-	return u, tx.Event(tenantID, a, "user.created", "user", u.ID, "", nil, u)
+	return u, tx.Event(tenantID, a, "user.created", "user", u.ID, "", nil, maskedUser(u))
 }
 
 func (tx *Tx) grant(tenantID, userID string, g kefu.Grant) (kefu.Grant, error) {
@@ -334,12 +335,19 @@ func (s *Store) UpdateUser(ctx context.Context, tenantID string, a Actor, id str
 		tx.AfterCommit(func() { s.principals.flush() })
 		out = u
 		tx.SetResult(u)
-		return tx.Event(tenantID, a, "user.updated", "user", id, "", before, u)
+		return tx.Event(tenantID, a, "user.updated", "user", id, "", maskedUser(before), maskedUser(u))
 	})
 	return out, err
 }
 
 const userCols = `id, tenant_id, email, name, kind, tier, COALESCE(vendor_id, ''), COALESCE(department_id, ''), locale, active, platform_admin, password_hash, created_at, phone`
+
+// maskedUser is a user as the history and webhooks carry it: the phone
+// masked, as anyone with the audit log can read it.
+func maskedUser(u kefu.User) kefu.User {
+	u.Phone = relay.MaskPhone(u.Phone)
+	return u
+}
 
 // normalizeUserPhone is the stored form of a checked phone number.
 func normalizeUserPhone(p string) string {

@@ -412,7 +412,29 @@ func (s *Store) PartyHistory(ctx context.Context, sc Scope, id string, after int
 	if _, err := s.Party(ctx, sc, id); err != nil {
 		return nil, err
 	}
-	return s.Events(ctx, sc.TenantID, EventFilter{EntityID: id, AfterSeq: after, Limit: limit})
+	evs, err := s.Events(ctx, sc.TenantID, EventFilter{EntityID: id, AfterSeq: after, Limit: limit})
+	if err != nil || sc.OrgIDs == nil {
+		return evs, err
+	}
+	// A party works for many organizations; a scoped reader sees only the
+	// entries made from tickets in their scope.
+	visible := map[string]bool{}
+	out := evs[:0]
+	for _, e := range evs {
+		if e.TicketID != "" {
+			ok, seen := visible[e.TicketID]
+			if !seen {
+				_, err := s.ticket(ctx, s.db, sc, e.TicketID, false)
+				ok = err == nil
+				visible[e.TicketID] = ok
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // --- settings ---
@@ -830,8 +852,11 @@ func (s *Store) CloseRelay(ctx context.Context, sc Scope, a Actor, ticketID, rel
 	if outcome != relay.OutcomeResolved && strings.TrimSpace(releaseReason) == "" {
 		return out, kefu.FieldError("release_reason", "required unless the outcome is resolved: the follow-up commitment is released with it")
 	}
-	if len(note) > 2000 || len(releaseReason) > 2000 {
+	if len(note) > 2000 {
 		return out, kefu.FieldError("note", "at most 2000 bytes")
+	}
+	if len(releaseReason) > 2000 {
+		return out, kefu.FieldError("release_reason", "at most 2000 bytes")
 	}
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true); err != nil {
@@ -949,6 +974,13 @@ func (s *Store) DueRelaySMS(ctx context.Context, limit int) ([]RelaySMS, error) 
 	return mine, err
 }
 
+// smsError is a gateway's failure as the relay's record keeps it: gateways
+// echo the number they were given, which must not reach agents whole.
+func smsError(err error) string {
+	t, _ := relay.Mask(err.Error(), "en")
+	return truncate(t, 1000)
+}
+
 // RelaySMSResult records one attempt: sent, or failed with the error and
 // the next attempt (nil: given up, the message is dead and the ticket's
 // history says so).
@@ -962,14 +994,14 @@ func (s *Store) RelaySMSResult(ctx context.Context, m RelaySMS, attempt int, sen
 				m.ID, attempt, us(now))
 		case next == nil:
 			_, err = tx.exec(`UPDATE relay_messages SET state = 'dead', attempts = $2, next_at = NULL, last_error = $3 WHERE id = $1 AND state = 'pending'`,
-				m.ID, attempt, truncate(sendErr.Error(), 1000))
+				m.ID, attempt, smsError(sendErr))
 			if err == nil {
 				err = tx.Event(m.TenantID, System, "relay.undelivered", "relay", m.RelayID, m.TicketID, nil,
-					map[string]any{"relay_message_id": m.ID, "attempts": attempt, "error": truncate(sendErr.Error(), 1000)})
+					map[string]any{"relay_message_id": m.ID, "attempts": attempt, "error": smsError(sendErr)})
 			}
 		default:
 			_, err = tx.exec(`UPDATE relay_messages SET attempts = $2, next_at = $3, last_error = $4 WHERE id = $1 AND state = 'pending'`,
-				m.ID, attempt, us(*next), truncate(sendErr.Error(), 1000))
+				m.ID, attempt, us(*next), smsError(sendErr))
 		}
 		return kefu.InternalOrNil(err)
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -69,12 +70,17 @@ type History struct {
 	Buckets []HistoryBucket `json:"buckets"`
 }
 
+// maxIntervalContacts bounds one interval's counts: far above any center,
+// far below what would overflow the sums of a year.
+const maxIntervalContacts = 10_000_000
+
 // PutStaffingActuals saves imported interval actuals, replacing rows of the
 // same queue, channel and start. All rows must name a queue of the tenant.
 func (s *Store) PutStaffingActuals(ctx context.Context, tenantID string, a Actor, rows []StaffingActual) (int, error) {
 	if len(rows) == 0 {
 		return 0, kefu.FieldError("rows", "no rows")
 	}
+	seen := make(map[[3]string]int, len(rows))
 	for i, r := range rows {
 		f := func(field, msg string) error { return kefu.FieldError(fmt.Sprintf("rows[%d].%s", i, field), msg) }
 		switch {
@@ -88,7 +94,16 @@ func (s *Store) PutStaffingActuals(ctx context.Context, tenantID string, a Actor
 			return 0, f("offered", "counts and handle seconds cannot be negative")
 		case r.Handled > r.Offered:
 			return 0, f("handled", "more handled than offered")
+		case r.Offered > maxIntervalContacts:
+			return 0, f("offered", "at most 10,000,000 contacts an interval")
+		case math.IsNaN(r.HandleSS) || r.HandleSS > 86400*float64(max(r.Handled, 1)):
+			return 0, f("handle_seconds", "at most a day per handled contact")
 		}
+		key := [3]string{r.QueueID, r.Channel, r.Start.UTC().Format(time.RFC3339Nano)}
+		if j, dup := seen[key]; dup {
+			return 0, f("start", fmt.Sprintf("the same queue, channel and start as rows[%d]", j))
+		}
+		seen[key] = i
 	}
 	now := us(s.Now())
 	err := s.Write(ctx, func(tx *Tx) error {
@@ -392,6 +407,7 @@ func (s *Store) EditForecast(ctx context.Context, tenantID string, a Actor, id s
 		if err != nil {
 			return err
 		}
+		read := f.Version
 		if version != 0 && version != f.Version {
 			return kefu.Conflict("forecast_changed", fmt.Sprintf("the forecast is at version %d, not %d: someone edited it meanwhile", f.Version, version))
 		}
@@ -422,9 +438,18 @@ func (s *Store) EditForecast(ctx context.Context, tenantID string, a Actor, id s
 		if err != nil {
 			return kefu.Internal(err)
 		}
-		if _, err := tx.exec(`UPDATE staffing_forecasts SET body = $3, version = $4, updated_by = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2`,
-			tenantID, id, string(body), f.Version, a.ID, us(now)); err != nil {
+		// Conditional on the version read: two edits of one version at once
+		// (PostgreSQL runs writers side by side) cannot both win.
+		res, err := tx.exec(`UPDATE staffing_forecasts SET body = $3, version = $4, updated_by = $5, updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND version = $7`,
+			tenantID, id, string(body), f.Version, a.ID, us(now), read)
+		if err != nil {
 			return kefu.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			if version != 0 {
+				return kefu.Conflict("forecast_changed", fmt.Sprintf("the forecast moved past version %d while this edit was made: someone edited it meanwhile", version))
+			}
+			return errRace // no version named: apply the edit to the newer forecast
 		}
 		tx.SetResult(map[string]any{"id": id, "version": f.Version})
 		return tx.Event(tenantID, a, "staffing.forecast_edited", "staffing_forecast", id, "", nil, map[string]any{"version": f.Version, "changes": applied})

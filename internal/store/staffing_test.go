@@ -3,6 +3,8 @@ package store_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,6 +90,19 @@ func TestStaffingStore(t *testing.T) {
 		bad.Handled = 99
 		_, err = s.PutStaffingActuals(ctx, ten.ID, admin, []store.StaffingActual{bad})
 		wantKind(t, err, kefu.KindInvalid)
+		// The same interval twice in one import, or counts no center has,
+		// are refused naming the row, on both stores alike.
+		for name, rs := range map[string][]store.StaffingActual{
+			"rows[1].start":          {rows[0], rows[0]},
+			"rows[0].offered":        {{QueueID: q.ID, Start: start, Seconds: 900, Offered: 9e18, Handled: 9e18}},
+			"rows[0].handle_seconds": {{QueueID: q.ID, Start: start, Seconds: 900, Offered: 10, Handled: 10, HandleSS: 1e300}},
+		} {
+			_, err = s.PutStaffingActuals(ctx, ten.ID, admin, rs)
+			var ke *kefu.Error
+			if !errors.As(err, &ke) || ke.Fields[name] == "" {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
 		h, err = s.ContactHistory(ctx, ten.ID, store.HistoryQuery{QueueID: q.ID, From: start, To: start.Add(24 * time.Hour), Interval: 30 * time.Minute})
 		if err != nil || h.Source != store.HistoryActuals || len(h.Buckets) != 2 || h.Buckets[0].Offered != 21 || h.Buckets[1].Offered != 25 ||
 			h.Buckets[1].HandleSeconds != 25*200 {
@@ -124,11 +139,29 @@ func TestStaffingStore(t *testing.T) {
 		}
 		_, err = s.EditForecast(ctx, ten.ID, lead, f.ID, 1, []staffing.Override{{From: ivs[0].Start, To: ivs[1].Start, AHT: 300}})
 		wantKind(t, err, kefu.KindConflict)
+		// Two edits of the same version at once: one wins, the other is
+		// told, and nothing is lost silently (PostgreSQL runs them side by side).
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = s.EditForecast(ctx, ten.ID, lead, f.ID, 2, []staffing.Override{{From: ivs[10+i].Start, To: ivs[11+i].Start, VolumeFactor: 2}})
+			}()
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("two edits of version 2: %v / %v", errs[0], errs[1])
+		}
+		if g, _ = s.Forecast(ctx, ten.ID, f.ID); g.Version != 3 {
+			t.Fatalf("version after the race: %d", g.Version)
+		}
 		_, err = s.EditForecast(ctx, ten.ID, lead, f.ID, 0, []staffing.Override{{From: ivs[0].Start, To: ivs[1].Start}})
 		wantKind(t, err, kefu.KindInvalid)
 		_, err = s.EditForecast(ctx, other.ID, lead, f.ID, 0, []staffing.Override{{From: ivs[0].Start, To: ivs[1].Start, AHT: 300}})
 		wantKind(t, err, kefu.KindNotFound)
-		if l, _ := s.Forecasts(ctx, ten.ID, 10); len(l) != 1 || l[0].Version != 2 || l[0].Body.Intervals != nil {
+		if l, _ := s.Forecasts(ctx, ten.ID, 10); len(l) != 1 || l[0].Version != 3 || l[0].Body.Intervals != nil {
 			t.Fatalf("list: %+v", l)
 		}
 		if l, _ := s.Forecasts(ctx, other.ID, 10); len(l) != 0 {

@@ -105,34 +105,36 @@ func (s *Store) FireCommitments(ctx context.Context, limit int) ([]Fired, error)
 }
 
 // claimDue keeps the part of a chunk this write may take. On PostgreSQL it
-// locks those commitments up front and skips the ones another node holds:
-// nodes working through the same backlog divide it instead of queueing on
-// each other's rows, and never hold one commitment while waiting for
-// another (which is how two nodes deadlocked). SQLite has one writer.
+// locks, up front and in the order request paths use (ticket, then its
+// commitments), the tickets and then the commitments of the chunk, skipping
+// those another writer holds: nodes working through the same backlog
+// divide it instead of queueing on each other's rows, and a step never
+// waits for a ticket while holding a commitment an agent's request needs
+// (which is how two nodes deadlocked). SQLite has one writer.
 func (tx *Tx) claimDue(chunk []dueRow) ([]dueRow, error) {
 	if tx.s.dialect != Postgres {
 		return chunk, nil
 	}
-	ids := make([]string, len(chunk))
-	for i, d := range chunk {
-		ids[i] = d.c.ID
+	tickets := make([]string, 0, len(chunk))
+	for _, d := range chunk {
+		if len(tickets) == 0 || tickets[len(tickets)-1] != d.c.TicketID {
+			tickets = append(tickets, d.c.TicketID) // chunk is in ticket order
+		}
 	}
-	rows, err := tx.query(`SELECT id FROM commitments WHERE id = ANY($1) AND next_at IS NOT NULL
+	heldTickets, err := tx.lockSkipping(`SELECT id FROM tickets WHERE id = ANY($1) ORDER BY id FOR UPDATE SKIP LOCKED`, tickets)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(chunk))
+	for _, d := range chunk {
+		if heldTickets[d.c.TicketID] {
+			ids = append(ids, d.c.ID)
+		}
+	}
+	held, err := tx.lockSkipping(`SELECT id FROM commitments WHERE id = ANY($1) AND next_at IS NOT NULL
 		ORDER BY id FOR UPDATE SKIP LOCKED`, ids)
 	if err != nil {
-		return nil, kefu.Internal(err)
-	}
-	defer rows.Close()
-	held := make(map[string]bool, len(chunk))
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, kefu.Internal(err)
-		}
-		held[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, kefu.Internal(err)
+		return nil, err
 	}
 	mine := make([]dueRow, 0, len(held))
 	for _, d := range chunk {
@@ -141,6 +143,28 @@ func (tx *Tx) claimDue(chunk []dueRow) ([]dueRow, error) {
 		}
 	}
 	return mine, nil
+}
+
+// lockSkipping runs a SELECT … FOR UPDATE SKIP LOCKED over ids and returns
+// the ids it locked.
+func (tx *Tx) lockSkipping(q string, ids []string) (map[string]bool, error) {
+	held := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return held, nil
+	}
+	rows, err := tx.query(q, ids)
+	if err != nil {
+		return nil, kefu.Internal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, kefu.Internal(err)
+		}
+		held[id] = true
+	}
+	return held, kefu.InternalOrNil(rows.Err())
 }
 
 // fireOne takes a commitment's due step inside a write.
