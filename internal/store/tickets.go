@@ -195,7 +195,7 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 		if strings.TrimSpace(name) == "" {
 			name = ref.Identities[0].Value
 		}
-		c, err := tx.createCustomer(Whole(tenantID), a, kefu.Customer{Name: name, Tier: ref.Tier, OrgID: orgID, Identities: unknown})
+		c, err := tx.createCustomer(Whole(tenantID), a, kefu.Customer{Name: name, Tier: ref.Tier, OrgID: orgID, Identities: unknown}, true)
 		if err != nil && isConflict(err, "identity_taken") {
 			// Another writer created this customer a moment ago (PostgreSQL
 			// runs several): run the batch again and it will be found.
@@ -292,17 +292,14 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		tags, _ := json.Marshal(t.Tags)
 		doc := withNumber(text, t.Number)
 		if _, err := tx.exec(`INSERT INTO tickets (id, tenant_id, number, org_id, channel, subject, status, priority, category, tags, customer_id,
-			queue_id, assignee_id, department_id, parent_id, message_count, search, created_at, updated_at, solved_at, closed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20)`,
+			queue_id, assignee_id, department_id, parent_id, message_count, search, created_at, updated_at, solved_at, closed_at, repeat_count)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21)`,
 			t.ID, tenantID, t.Number, t.OrgID, string(t.Channel), t.Subject, string(t.Status), string(t.Priority), t.Category, string(tags), cid,
 			nullStr(t.QueueID), nullStr(t.AssigneeID), nullStr(t.DepartmentID), nullStr(t.ParentID), t.MessageCount, doc, us(now),
-			nullUS(t.SolvedAt), nullUS(t.ClosedAt)); err != nil {
+			nullUS(t.SolvedAt), nullUS(t.ClosedAt), t.RepeatCount); err != nil {
 			return kefu.Internal(err)
 		}
 		if t.RepeatCount > 0 {
-			if _, err := tx.exec(`UPDATE tickets SET repeat_count = $2 WHERE id = $1`, t.ID, t.RepeatCount); err != nil {
-				return kefu.Internal(err)
-			}
 			a1, a2 := t.ID, n.RepeatOf
 			if a2 < a1 {
 				a1, a2 = a2, a1

@@ -29,6 +29,8 @@ type Tx struct {
 	result  any
 	fts     *ftsBatch    // shared by the batch's operations
 	appends *appendBatch // shared by the batch's operations
+	idem    *idemBatch   // shared by the batch's operations (PostgreSQL)
+	op      int          // this operation's place in the batch
 }
 
 // SetResult names what the operation produced. When the request carries an
@@ -242,9 +244,9 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 	if err != nil {
 		return -1, kefu.Internal(fmt.Errorf("begin: %w", err))
 	}
-	fts, appends := &ftsBatch{}, &appendBatch{}
+	fts, appends, idem := &ftsBatch{}, &appendBatch{}, &idemBatch{}
 	for i, op := range ops {
-		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends}
+		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends, idem: idem, op: i}
 		err := runOp(op)
 		if err == nil {
 			err = saveIdempotent(op)
@@ -264,6 +266,10 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 			sqlTx.Rollback()
 			return -1, err
 		}
+	}
+	if lost, err := idem.flush(last); err != nil {
+		sqlTx.Rollback()
+		return lost, err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return -1, kefu.Internal(fmt.Errorf("commit: %w", err))
