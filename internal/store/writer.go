@@ -30,6 +30,7 @@ type Tx struct {
 	fts     *ftsBatch    // shared by the batch's operations
 	appends *appendBatch // shared by the batch's operations
 	idem    *idemBatch   // shared by the batch's operations (PostgreSQL)
+	nums    numberBatch  // shared by the batch's operations (SQLite)
 	op      int          // this operation's place in the batch
 }
 
@@ -244,9 +245,9 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 	if err != nil {
 		return -1, kefu.Internal(fmt.Errorf("begin: %w", err))
 	}
-	fts, appends, idem := &ftsBatch{}, &appendBatch{}, &idemBatch{}
+	fts, appends, idem, nums := &ftsBatch{}, &appendBatch{}, &idemBatch{}, numberBatch{}
 	for i, op := range ops {
-		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends, idem: idem, op: i}
+		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends, idem: idem, nums: nums, op: i}
 		err := runOp(op)
 		if err == nil {
 			err = saveIdempotent(op)
@@ -266,6 +267,10 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 			sqlTx.Rollback()
 			return -1, err
 		}
+	}
+	if err := nums.flush(last); err != nil {
+		sqlTx.Rollback()
+		return -1, err
 	}
 	if lost, err := idem.flush(last); err != nil {
 		sqlTx.Rollback()
