@@ -80,30 +80,22 @@ func (b *idemBatch) add(op int, row []any) error {
 	return nil
 }
 
+const idemCols = 7
+
 // flush writes the keys; lost is the index of an operation whose key was
 // taken meanwhile (with errIdemReplay), or -1.
 func (b *idemBatch) flush(tx *Tx) (lost int, err error) {
 	if len(b.rows) == 0 {
 		return -1, nil
 	}
-	const cols = 7
 	var q strings.Builder
+	return b.insert(tx, &q, make([]any, 0, len(b.rows)*idemCols))
+}
+
+// insert appends the keys' INSERT to q (which may hold CTEs before it) and runs it.
+func (b *idemBatch) insert(tx *Tx, q *strings.Builder, args []any) (lost int, err error) {
 	q.WriteString("INSERT INTO idempotency (tenant_id, principal, key, request_hash, status, body, created_at) VALUES ")
-	args := make([]any, 0, len(b.rows)*cols)
-	for i, row := range b.rows {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteByte('(')
-		for j, v := range row {
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			args = append(args, v)
-			q.WriteString(placeholder(len(args)))
-		}
-		q.WriteByte(')')
-	}
+	writeValues(q, &args, b.rows)
 	q.WriteString(" ON CONFLICT DO NOTHING RETURNING tenant_id, principal, key")
 	rows, err := tx.sqlTx.QueryContext(tx.ctx, q.String(), args...)
 	if err != nil {

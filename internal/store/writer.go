@@ -258,10 +258,6 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 		}
 	}
 	last := ops[len(ops)-1].tx
-	if err := appends.flush(last); err != nil {
-		sqlTx.Rollback()
-		return -1, err
-	}
 	if len(fts.order) > 0 {
 		if err := fts.flush(last); err != nil {
 			sqlTx.Rollback()
@@ -272,7 +268,7 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 		sqlTx.Rollback()
 		return -1, err
 	}
-	if lost, err := idem.flush(last); err != nil {
+	if lost, err := flushBatch(last, appends, idem); err != nil {
 		sqlTx.Rollback()
 		return lost, err
 	}
