@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"unicode"
 
@@ -98,7 +99,10 @@ func (tx *Tx) defaultTier(tenantID string) (string, error) {
 
 // createCustomer inserts a customer with identities inside a write.
 // orgChecked says the caller has already checked c.OrgID in this write.
-func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked bool) (kefu.Customer, error) {
+// ifFree (PostgreSQL, one identity) writes the customer only if its
+// identity belongs to nobody, and otherwise writes nothing and returns
+// errIdentityKnown, without the failed INSERT that would abort the batch.
+func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifFree bool) (kefu.Customer, error) {
 	tenantID := sc.TenantID
 	if strings.TrimSpace(c.Name) == "" {
 		return c, kefu.FieldError("name", "required")
@@ -151,7 +155,21 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked bool
 	const insertCustomer = `INSERT INTO customers (id, tenant_id, org_id, name, tier, locale, attributes, search, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`
 	args := []any{c.ID, tenantID, c.OrgID, c.Name, c.Tier, c.Locale, string(attrs), doc, us(now)}
-	if tx.s.dialect == Postgres && len(c.Identities) == 1 {
+	if tx.s.dialect == Postgres && len(c.Identities) == 1 && ifFree {
+		// One round trip: the identity if nobody has it, and then the customer.
+		id := c.Identities[0]
+		args = append(args, id.ID, string(id.Kind), identityScope(id), id.Value)
+		res, err := tx.exec(`WITH i AS (INSERT INTO customer_identities (id, tenant_id, customer_id, kind, scope, value, created_at)
+			VALUES ($10, $2, $1, $11, $12, $13, $9) ON CONFLICT DO NOTHING RETURNING id)
+			INSERT INTO customers (id, tenant_id, org_id, name, tier, locale, attributes, search, created_at, updated_at)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $9 WHERE EXISTS (SELECT 1 FROM i)`, args...)
+		if err != nil {
+			return c, kefu.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return c, errIdentityKnown
+		}
+	} else if tx.s.dialect == Postgres && len(c.Identities) == 1 {
 		// One round trip for the customer and its identity (the usual case).
 		id := c.Identities[0]
 		args = append(args, id.ID, string(id.Kind), identityScope(id), id.Value)
@@ -192,6 +210,9 @@ func (tx *Tx) insertIdentity(tenantID string, id kefu.Identity) error {
 	return nil
 }
 
+// errIdentityKnown: createCustomer with ifFree found the identity taken.
+var errIdentityKnown = errors.New("identity known")
+
 // identityTaken is the conflict of an identity that belongs to someone else.
 func identityTaken(id kefu.Identity, owner string) error {
 	if owner == "" {
@@ -225,7 +246,7 @@ func (s *Store) CreateCustomer(ctx context.Context, sc Scope, a Actor, c kefu.Cu
 	var out kefu.Customer
 	err := s.Write(ctx, func(tx *Tx) error {
 		var err error
-		out, err = tx.createCustomer(sc, a, c, false)
+		out, err = tx.createCustomer(sc, a, c, false, false)
 		tx.SetResult(out)
 		return err
 	})

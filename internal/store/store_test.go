@@ -451,7 +451,10 @@ func TestConcurrentFirstContactsShareOneCustomer(t *testing.T) {
 				go func(i int) {
 					defer wg.Done()
 					tk, _, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "同时来电"},
-						Customer: store.CustomerRef{Name: "新客户", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("1360000%04d", round)}}}})
+						// Half of them carry the hint that a read found nobody (as intake's
+						// would, a moment before): the result must be the same.
+						Customer: store.CustomerRef{Name: "新客户", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("1360000%04d", round)}},
+							Unseen: i%2 == 0}})
 					ids[i], errs[i] = tk.CustomerID, err
 				}(i)
 			}
@@ -464,6 +467,16 @@ func TestConcurrentFirstContactsShareOneCustomer(t *testing.T) {
 					t.Fatalf("round %d: two customers for one phone", round)
 				}
 			}
+			// A stale hint finds the customer all the same, and creates nobody.
+			tk, _, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "又来电"},
+				Customer: store.CustomerRef{Name: "新客户", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("1360000%04d", round)}}, Unseen: true}})
+			if err != nil || tk.CustomerID != ids[0] {
+				t.Fatalf("round %d: stale hint gave customer %q (%v), want %q", round, tk.CustomerID, err, ids[0])
+			}
+		}
+		evs, err := s.Events(ctx, ten.ID, store.EventFilter{Type: "customer.created", Limit: 100})
+		if err != nil || len(evs) != 5 {
+			t.Fatalf("%d customer.created events (%v), want 5", len(evs), err)
 		}
 	})
 }
