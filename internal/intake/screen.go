@@ -320,7 +320,7 @@ func (s *Screener) Screen(text string) Verdict {
 	}
 	var model string
 	if s.model != nil {
-		odds := s.model.Score(text)
+		odds := s.model.score(n[1 : len(n)-1]) // n is the normalized text between two spaces
 		share := s.modelShare(odds)
 		score += share
 		model = fmt.Sprintf("model log-odds %.1f adds %+.2f", odds, share)
