@@ -3,6 +3,7 @@ package store
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kefu-project/kefu/internal/kefu"
 )
@@ -29,11 +30,7 @@ type appendTable struct {
 // row of a table.
 func (tx *Tx) insertLater(table, cols string, vals ...any) error {
 	if tx.s.dialect == SQLite {
-		ph := make([]string, len(vals))
-		for i := range vals {
-			ph[i] = placeholder(i + 1)
-		}
-		_, err := tx.exec("INSERT INTO "+table+" ("+cols+") VALUES ("+strings.Join(ph, ", ")+")", vals...)
+		_, err := tx.exec(insertSQL(table, cols, len(vals)), vals...)
 		return kefu.InternalOrNil(err)
 	}
 	b := tx.appends
@@ -48,6 +45,23 @@ func (tx *Tx) insertLater(table, cols string, vals ...any) error {
 	}
 	t.rows = append(t.rows, vals)
 	return nil
+}
+
+// insertSQLs holds the single-row INSERT of each appended table (a handful).
+var insertSQLs sync.Map
+
+func insertSQL(table, cols string, n int) string {
+	k := table + "(" + cols
+	if q, ok := insertSQLs.Load(k); ok {
+		return q.(string)
+	}
+	ph := make([]string, n)
+	for i := range ph {
+		ph[i] = placeholder(i + 1)
+	}
+	q := "INSERT INTO " + table + " (" + cols + ") VALUES (" + strings.Join(ph, ", ") + ")"
+	insertSQLs.Store(k, q)
+	return q
 }
 
 // flushAppends writes the queued rows now; an operation calls it before it

@@ -354,7 +354,11 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 			m = &mm
 		}
 		created := TicketCreated{t, m}
-		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, created); err != nil {
+		body, err := json.Marshal(created) // once, for the event and the saved result
+		if err != nil {
+			return kefu.Internal(err)
+		}
+		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, json.RawMessage(body)); err != nil {
 			return err
 		}
 		if err := tx.openSLA(&t, now); err != nil {
@@ -369,7 +373,7 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 				return err
 			}
 		}
-		tx.SetResult(created)
+		tx.SetResult(json.RawMessage(body))
 		out, outMsg = t, m
 		return nil
 	})
@@ -941,8 +945,12 @@ func (s *Store) AddMessage(ctx context.Context, sc Scope, a Actor, ticketID stri
 			}
 		}
 		out = mm
-		tx.SetResult(mm)
-		return tx.Event(sc.TenantID, a, "message.created", "message", mm.ID, ticketID, nil, mm)
+		body, err := json.Marshal(mm) // once, for the event and the saved result
+		if err != nil {
+			return kefu.Internal(err)
+		}
+		tx.SetResult(json.RawMessage(body))
+		return tx.Event(sc.TenantID, a, "message.created", "message", mm.ID, ticketID, nil, json.RawMessage(body))
 	})
 	return out, err
 }

@@ -68,12 +68,12 @@ func (tx *Tx) Event(tenantID string, a Actor, typ, entityKind, entityID, ticketI
 		EntityKind: entityKind, EntityID: entityID, TicketID: ticketID, TenantID: tenantID}
 	var err error
 	if before != nil {
-		if e.Before, err = json.Marshal(before); err != nil {
+		if e.Before, err = marshal(before); err != nil {
 			return kefu.Internal(err)
 		}
 	}
 	if after != nil {
-		if e.After, err = json.Marshal(after); err != nil {
+		if e.After, err = marshal(after); err != nil {
 			return kefu.Internal(err)
 		}
 	}
@@ -86,6 +86,16 @@ func (tx *Tx) Event(tenantID string, a Actor, typ, entityKind, entityID, ticketI
 	}
 	tx.events = append(tx.events, e)
 	return nil
+}
+
+// marshal is json.Marshal, except that JSON an operation encoded already
+// (json.RawMessage: typically the same value is its event's data and its
+// saved Idempotency-Key result) is taken as it is, not compacted again.
+func marshal(v any) ([]byte, error) {
+	if raw, ok := v.(json.RawMessage); ok {
+		return raw, nil
+	}
+	return json.Marshal(v)
 }
 
 // AfterCommit runs f once the batch holding this operation is durable.
@@ -307,7 +317,7 @@ func saveIdempotent(op *writeOp) error {
 	if !ok || op.tx.result == nil {
 		return nil
 	}
-	body, err := json.Marshal(op.tx.result)
+	body, err := marshal(op.tx.result)
 	if err != nil {
 		return kefu.Internal(err)
 	}
