@@ -178,6 +178,7 @@ func (a *API) intakeRoutes() {
 func (c *call) repeatOf(sc store.Scope, n *store.NewTicket, words []string, in *inbound) (store.RepeatRecorded, bool, error) {
 	ctx := c.r.Context()
 	cid, known, err := c.a.s.ResolveCustomerID(ctx, sc, n.Customer, n.Ticket.OrgID)
+	n.Customer.Unseen = err == nil && !known && n.Customer.ID == "" // a hint for the write
 	if err != nil {
 		return store.RepeatRecorded{}, false, err
 	}

@@ -25,6 +25,11 @@ var defaultTraining []byte
 type Model struct {
 	pos, neg   map[string]int
 	nPos, nNeg int
+	// weight is each known feature's term of the log-odds, and unknown the
+	// term of a feature no training message had: computed once, so a
+	// score is a map lookup per feature (the screening runs per message).
+	weight  map[string]float64
+	unknown float64
 	// leftOut, when set, is one training message the model scores as if
 	// it had never seen it (leave-one-out evaluation).
 	leftOut *leftOut
@@ -73,11 +78,38 @@ func TrainModel(tsv []byte) (*Model, error) {
 	if m.nPos == 0 || m.nNeg == 0 {
 		return nil, fmt.Errorf("training needs emergencies and non-emergencies")
 	}
+	m.weight = make(map[string]float64, len(m.pos)+len(m.neg))
+	for _, counts := range []map[string]int{m.pos, m.neg} {
+		for f := range counts {
+			m.weight[f] = m.term(m.pos[f], m.neg[f], m.nPos, m.nNeg)
+		}
+	}
+	m.unknown = m.term(0, 0, m.nPos, m.nNeg)
 	return m, nil
 }
 
+// term is what a feature seen in p emergencies of nPos and n others of
+// nNeg adds to the log-odds.
+func (m *Model) term(p, n, nPos, nNeg int) float64 {
+	return math.Log((float64(p)+0.5)/float64(nPos+1)) - math.Log((float64(n)+0.5)/float64(nNeg+1))
+}
+
 // Score is the log-odds that text is an emergency.
-func (m *Model) Score(text string) float64 {
+func (m *Model) Score(text string) float64 { return m.score(Normalize(text)) }
+
+// score is Score of a text already normalized.
+func (m *Model) score(norm string) float64 {
+	if m.leftOut == nil && m.weight != nil {
+		s := math.Log(float64(m.nPos) / float64(m.nNeg))
+		for f := range normFeatures(norm) {
+			w, ok := m.weight[f]
+			if !ok {
+				w = m.unknown
+			}
+			s += w
+		}
+		return s
+	}
 	nPos, nNeg := m.nPos, m.nNeg
 	var dPos, dNeg int // what the left-out message adds to a feature's counts
 	if m.leftOut != nil {
@@ -88,14 +120,14 @@ func (m *Model) Score(text string) float64 {
 		}
 	}
 	s := math.Log(float64(nPos) / float64(nNeg))
-	for f := range modelFeatures(text) {
+	for f := range normFeatures(norm) {
 		p, n := m.pos[f], m.neg[f]
 		if m.leftOut != nil {
 			if _, ok := m.leftOut.features[f]; ok {
 				p, n = p-dPos, n-dNeg
 			}
 		}
-		s += math.Log((float64(p)+0.5)/float64(nPos+1)) - math.Log((float64(n)+0.5)/float64(nNeg+1))
+		s += m.term(p, n, nPos, nNeg)
 	}
 	return s
 }
@@ -105,8 +137,11 @@ func (m *Model) Score(text string) float64 {
 // and simplified Chinese share features). Letters are not paired: in
 // English, letter pairs repeat what the words say and make the model
 // overconfident.
-func modelFeatures(text string) map[string]struct{} {
-	t := []rune(Normalize(text))
+func modelFeatures(text string) map[string]struct{} { return normFeatures(Normalize(text)) }
+
+// normFeatures is modelFeatures of a text already normalized.
+func normFeatures(norm string) map[string]struct{} {
+	t := []rune(norm)
 	f := make(map[string]struct{}, len(t)+8)
 	for i := 0; i+1 < len(t); i++ {
 		if t[i] > unicode.MaxASCII && t[i+1] > unicode.MaxASCII && t[i] != ' ' && t[i+1] != ' ' {

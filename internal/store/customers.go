@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"unicode"
 
@@ -97,12 +98,18 @@ func (tx *Tx) defaultTier(tenantID string) (string, error) {
 }
 
 // createCustomer inserts a customer with identities inside a write.
-func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer) (kefu.Customer, error) {
+// orgChecked says the caller has already checked c.OrgID in this write.
+// ifFree (PostgreSQL, one identity) writes the customer only if its
+// identity belongs to nobody, and otherwise writes nothing and returns
+// errIdentityKnown, without the failed INSERT that would abort the batch.
+func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifFree bool) (kefu.Customer, error) {
 	tenantID := sc.TenantID
 	if strings.TrimSpace(c.Name) == "" {
 		return c, kefu.FieldError("name", "required")
 	}
-	if c.OrgID == "" {
+	if orgChecked && c.OrgID != "" {
+		// The new ticket's organization, checked a moment ago.
+	} else if c.OrgID == "" {
 		root, err := tx.rootOrg(tenantID)
 		if err != nil {
 			return c, err
@@ -145,13 +152,42 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer) (kefu.Customer,
 	}
 	attrs, _ := json.Marshal(c.Attributes)
 	doc := customerSearchDoc(c)
-	if _, err := tx.exec(`INSERT INTO customers (id, tenant_id, org_id, name, tier, locale, attributes, search, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, c.ID, tenantID, c.OrgID, c.Name, c.Tier, c.Locale, string(attrs), doc, us(now)); err != nil {
-		return c, kefu.Internal(err)
-	}
-	for _, id := range c.Identities {
-		if err := tx.insertIdentity(tenantID, id); err != nil {
-			return c, err
+	const insertCustomer = `INSERT INTO customers (id, tenant_id, org_id, name, tier, locale, attributes, search, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`
+	args := []any{c.ID, tenantID, c.OrgID, c.Name, c.Tier, c.Locale, string(attrs), doc, us(now)}
+	if tx.s.dialect == Postgres && len(c.Identities) == 1 && ifFree {
+		// One round trip: the identity if nobody has it, and then the customer.
+		id := c.Identities[0]
+		args = append(args, id.ID, string(id.Kind), identityScope(id), id.Value)
+		res, err := tx.exec(`WITH i AS (INSERT INTO customer_identities (id, tenant_id, customer_id, kind, scope, value, created_at)
+			VALUES ($10, $2, $1, $11, $12, $13, $9) ON CONFLICT DO NOTHING RETURNING id)
+			INSERT INTO customers (id, tenant_id, org_id, name, tier, locale, attributes, search, created_at, updated_at)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $9 WHERE EXISTS (SELECT 1 FROM i)`, args...)
+		if err != nil {
+			return c, kefu.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return c, errIdentityKnown
+		}
+	} else if tx.s.dialect == Postgres && len(c.Identities) == 1 {
+		// One round trip for the customer and its identity (the usual case).
+		id := c.Identities[0]
+		args = append(args, id.ID, string(id.Kind), identityScope(id), id.Value)
+		if _, err := tx.exec(`WITH c AS (`+insertCustomer+`) INSERT INTO customer_identities (id, tenant_id, customer_id, kind, scope, value, created_at)
+			VALUES ($10, $2, $1, $11, $12, $13, $9)`, args...); err != nil {
+			if isUniqueViolation(err) {
+				return c, identityTaken(id, "") // the failed statement aborted the transaction: no owner to read
+			}
+			return c, kefu.Internal(err)
+		}
+	} else {
+		if _, err := tx.exec(insertCustomer, args...); err != nil {
+			return c, kefu.Internal(err)
+		}
+		for _, id := range c.Identities {
+			if err := tx.insertIdentity(tenantID, id); err != nil {
+				return c, err
+			}
 		}
 	}
 	if err := tx.index("customers", tenantID, c.ID, doc, false); err != nil {
@@ -167,18 +203,26 @@ func (tx *Tx) insertIdentity(tenantID string, id kefu.Identity) error {
 			var owner string
 			_ = tx.queryRow(`SELECT customer_id FROM customer_identities WHERE tenant_id = $1 AND kind = $2 AND scope = $3 AND value = $4`,
 				tenantID, string(id.Kind), identityScope(id), id.Value).Scan(&owner)
-			if owner == "" {
-				owner = "another customer" // PostgreSQL: the failed insert aborted the transaction
-			} else {
-				owner = "customer " + owner
-			}
-			e := kefu.Conflict("identity_taken", string(id.Kind)+" "+id.Value+" belongs to "+owner)
-			e.Fields = map[string]string{"identities": "belongs to " + owner}
-			return e
+			return identityTaken(id, owner)
 		}
 		return kefu.Internal(err)
 	}
 	return nil
+}
+
+// errIdentityKnown: createCustomer with ifFree found the identity taken.
+var errIdentityKnown = errors.New("identity known")
+
+// identityTaken is the conflict of an identity that belongs to someone else.
+func identityTaken(id kefu.Identity, owner string) error {
+	if owner == "" {
+		owner = "another customer" // PostgreSQL: the failed insert aborted the transaction
+	} else {
+		owner = "customer " + owner
+	}
+	e := kefu.Conflict("identity_taken", string(id.Kind)+" "+id.Value+" belongs to "+owner)
+	e.Fields = map[string]string{"identities": "belongs to " + owner}
+	return e
 }
 
 func (tx *Tx) rootOrg(tenantID string) (string, error) {
@@ -202,7 +246,7 @@ func (s *Store) CreateCustomer(ctx context.Context, sc Scope, a Actor, c kefu.Cu
 	var out kefu.Customer
 	err := s.Write(ctx, func(tx *Tx) error {
 		var err error
-		out, err = tx.createCustomer(sc, a, c)
+		out, err = tx.createCustomer(sc, a, c, false, false)
 		tx.SetResult(out)
 		return err
 	})

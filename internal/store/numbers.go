@@ -2,13 +2,16 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 
 	"github.com/kefu-project/kefu/internal/kefu"
 )
 
 // Ticket numbers are per tenant and human-facing (#10234). SQLite has one
-// writer, so the counter is bumped inside the write and numbers are dense.
+// writer, so the counter is bumped inside the write and numbers are dense:
+// read once per batch, counted in memory, and written back once before the
+// commit (a batch that runs again starts from the stored value again).
 // PostgreSQL runs several writers and nodes; bumping one row inside every
 // batch would serialize them, so each node takes a block of numbers in its
 // own short transaction and hands them out from memory. A crash leaves a
@@ -25,10 +28,16 @@ const numberBlockSize = 64
 func (tx *Tx) nextTicketNumber(tenantID string) (int64, error) {
 	s := tx.s
 	if s.dialect == SQLite {
-		var n int64
-		err := tx.queryRow(`INSERT INTO counters (tenant_id, name, value) VALUES ($1, 'ticket', 1)
-			ON CONFLICT (tenant_id, name) DO UPDATE SET value = counters.value + 1 RETURNING value`, tenantID).Scan(&n)
-		return n, kefu.InternalOrNil(err)
+		n, ok := tx.nums[tenantID]
+		if !ok {
+			err := tx.queryRow(`SELECT value FROM counters WHERE tenant_id = $1 AND name = 'ticket'`, tenantID).Scan(&n)
+			if err != nil && err != sql.ErrNoRows {
+				return 0, kefu.Internal(err)
+			}
+		}
+		n++
+		tx.nums[tenantID] = n
+		return n, nil
 	}
 	s.numbers.mu.Lock()
 	defer s.numbers.mu.Unlock()
@@ -46,4 +55,17 @@ func (tx *Tx) nextTicketNumber(tenantID string) (int64, error) {
 	n := b.next
 	b.next++
 	return n, nil
+}
+
+// numberBatch is a SQLite batch's last ticket number per tenant.
+type numberBatch map[string]int64
+
+func (b numberBatch) flush(tx *Tx) error {
+	for tenantID, n := range b {
+		if _, err := tx.exec(`INSERT INTO counters (tenant_id, name, value) VALUES ($1, 'ticket', $2)
+			ON CONFLICT (tenant_id, name) DO UPDATE SET value = excluded.value`, tenantID, n); err != nil {
+			return kefu.Internal(err)
+		}
+	}
+	return nil
 }

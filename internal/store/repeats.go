@@ -41,20 +41,26 @@ func (s *Store) ResolveCustomerID(ctx context.Context, sc Scope, ref CustomerRef
 		return ref.ID, true, nil
 	}
 	for _, id := range ref.Identities {
-		org := id.OrgID
-		if org == "" {
-			org = orgID
+		v, err := NormalizeIdentity(id.Kind, id.Value)
+		if err != nil {
+			return "", false, nil // a malformed identity: the create will say so
 		}
-		c, err := s.CustomerByIdentity(ctx, Whole(sc.TenantID), id.Kind, id.Value, org)
-		if err == nil {
-			return c.ID, true, nil
-		}
-		if !kefu.IsNotFound(err) {
-			var ke *kefu.Error
-			if errors.As(err, &ke) && ke.Kind == kefu.KindInvalid {
-				return "", false, nil // a malformed identity: the create will say so
+		scope := ""
+		if id.Kind == kefu.IdentityExternal {
+			if scope = id.OrgID; scope == "" {
+				scope = orgID
 			}
-			return "", false, err
+		}
+		// One statement, as the write resolves it (this runs for every new contact).
+		var cid string
+		err = s.db.QueryRowContext(ctx, `SELECT COALESCE(c.merged_into, c.id) FROM customer_identities i JOIN customers c ON c.id = i.customer_id
+			WHERE i.tenant_id = $1 AND i.kind = $2 AND i.scope = $3 AND i.value = $4`,
+			sc.TenantID, string(id.Kind), scope, v).Scan(&cid)
+		if err == nil {
+			return cid, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return "", false, kefu.Internal(err)
 		}
 	}
 	return "", false, nil

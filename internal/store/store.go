@@ -69,6 +69,7 @@ type Store struct {
 	settings     settingsCache
 	breach       breachCache
 	checkpoints  *checkpointer // SQLite: background WAL checkpoints
+	stats        *statsKeeper  // PostgreSQL: statistics of young hot tables
 	wstmts       stmtCache     // SQLite writer's prepared statements
 	rstmts       stmtCache     // SQLite readers' prepared statements
 	deliveryKick atomic.Pointer[func()]
@@ -179,6 +180,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		cdb.SetMaxOpenConns(1)
 		s.checkpoints = startCheckpointer(cdb)
 	}
+	if s.dialect == Postgres {
+		s.stats = startStatsKeeper(s.rdb)
+	}
 	s.writer = newWriter(s, o.Writers, o.MaxBatch)
 	return s, nil
 }
@@ -201,6 +205,9 @@ func (s *Store) Close() error {
 	}
 	if s.checkpoints != nil {
 		s.checkpoints.close()
+	}
+	if s.stats != nil {
+		s.stats.close()
 	}
 	s.closeDBs()
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -451,7 +452,10 @@ func TestConcurrentFirstContactsShareOneCustomer(t *testing.T) {
 				go func(i int) {
 					defer wg.Done()
 					tk, _, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "同时来电"},
-						Customer: store.CustomerRef{Name: "新客户", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("1360000%04d", round)}}}})
+						// Half of them carry the hint that a read found nobody (as intake's
+						// would, a moment before): the result must be the same.
+						Customer: store.CustomerRef{Name: "新客户", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("1360000%04d", round)}},
+							Unseen: i%2 == 0}})
 					ids[i], errs[i] = tk.CustomerID, err
 				}(i)
 			}
@@ -464,6 +468,16 @@ func TestConcurrentFirstContactsShareOneCustomer(t *testing.T) {
 					t.Fatalf("round %d: two customers for one phone", round)
 				}
 			}
+			// A stale hint finds the customer all the same, and creates nobody.
+			tk, _, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "又来电"},
+				Customer: store.CustomerRef{Name: "新客户", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("1360000%04d", round)}}, Unseen: true}})
+			if err != nil || tk.CustomerID != ids[0] {
+				t.Fatalf("round %d: stale hint gave customer %q (%v), want %q", round, tk.CustomerID, err, ids[0])
+			}
+		}
+		evs, err := s.Events(ctx, ten.ID, store.EventFilter{Type: "customer.created", Limit: 100})
+		if err != nil || len(evs) != 5 {
+			t.Fatalf("%d customer.created events (%v), want 5", len(evs), err)
 		}
 	})
 }
@@ -490,6 +504,48 @@ func TestIdempotencyKeysArePruned(t *testing.T) {
 		s.PruneIdempotency(ctx, 24*time.Hour)
 		if sv, _ := s.Idempotent(ctx, ten.ID, "u", "k"); sv != nil {
 			t.Fatal("not pruned after a day")
+		}
+	})
+}
+
+// A new customer's first ticket is written the same whether or not intake
+// hinted that the customer is new (on PostgreSQL the hint lets the ticket
+// ride in the statement that creates the customer).
+func TestNewCustomerHintWritesTheSameTicket(t *testing.T) {
+	storetest.Each(t, nil, func(t *testing.T, s *store.Store) {
+		ten, _ := newTenant(t, s, "hint")
+		sc := store.Whole(ten.ID)
+		for i, unseen := range []bool{false, true, true} {
+			phone := fmt.Sprintf("1370000%04d", i)
+			if i == 2 {
+				phone = "13700000000" // known by now: the hint is stale
+			}
+			tk, m, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "物流查询", Tags: []string{"b", "a"}, Priority: kefu.PriorityHigh},
+				Customer: store.CustomerRef{Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}, Unseen: unseen},
+				Message:  &kefu.Message{Body: "我的包裹到哪里了"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Ticket(ctx, sc, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Number != int64(i+1) || got.CustomerID != tk.CustomerID || got.MessageCount != 1 || got.Priority != kefu.PriorityHigh ||
+				got.Status != kefu.StatusNew || !got.CreatedAt.Equal(tk.CreatedAt.Truncate(time.Microsecond)) || strings.Join(got.Tags, ",") != "a,b" || m == nil {
+				t.Fatalf("ticket %d read back as %+v, created as %+v", i, got, tk)
+			}
+			c, err := s.Customer(ctx, sc, tk.CustomerID)
+			if err != nil || c.Name != phone || len(c.Identities) != 1 || c.Identities[0].Value != phone {
+				t.Fatalf("customer %+v (%v)", c, err)
+			}
+			found, _, err := s.Tickets(ctx, sc, store.TicketFilter{Query: "包裹"})
+			if err != nil || len(found) != i+1 {
+				t.Fatalf("search found %d tickets (%v), want %d", len(found), err, i+1)
+			}
+		}
+		evs, _ := s.Events(ctx, ten.ID, store.EventFilter{Type: "customer.created", Limit: 10})
+		if len(evs) != 2 {
+			t.Fatalf("%d customers created, want 2", len(evs))
 		}
 	})
 }

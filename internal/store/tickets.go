@@ -20,6 +20,11 @@ type CustomerRef struct {
 	Name       string
 	Tier       string
 	Identities []kefu.Identity
+	// Unseen says a read a moment ago (ResolveCustomerID) found none of
+	// the identities, so the write tries a new customer first and only
+	// looks the identity up if someone took it meanwhile. A hint: the
+	// result is the same either way.
+	Unseen bool
 }
 
 // NewTicket is everything a ticket starts with.
@@ -167,6 +172,17 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 	if len(ref.Identities) == 0 {
 		return "", kefu.FieldError("customer", "give customer.id or at least one identity")
 	}
+	if ref.Unseen && len(ref.Identities) == 1 && tx.s.dialect == Postgres {
+		// Most new contacts are new customers: skip the lookup round trip.
+		id := ref.Identities[0]
+		if id.Kind == kefu.IdentityExternal && id.OrgID == "" {
+			id.OrgID = orgID
+		}
+		c, err := tx.createCustomer(Whole(tenantID), a, kefu.Customer{Name: customerName(ref), Tier: ref.Tier, OrgID: orgID, Identities: []kefu.Identity{id}}, true, true)
+		if err != errIdentityKnown {
+			return c.ID, err
+		}
+	}
 	found := ""
 	var unknown []kefu.Identity
 	for _, id := range ref.Identities {
@@ -194,11 +210,7 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 		}
 	}
 	if found == "" {
-		name := ref.Name
-		if strings.TrimSpace(name) == "" {
-			name = ref.Identities[0].Value
-		}
-		c, err := tx.createCustomer(Whole(tenantID), a, kefu.Customer{Name: name, Tier: ref.Tier, OrgID: orgID, Identities: unknown})
+		c, err := tx.createCustomer(Whole(tenantID), a, kefu.Customer{Name: customerName(ref), Tier: ref.Tier, OrgID: orgID, Identities: unknown}, true, false)
 		if err != nil && isConflict(err, "identity_taken") {
 			// Another writer created this customer a moment ago (PostgreSQL
 			// runs several): run the batch again and it will be found.
@@ -225,6 +237,14 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 		}
 	}
 	return found, nil
+}
+
+// customerName is the name a new customer gets from a reference.
+func customerName(ref CustomerRef) string {
+	if strings.TrimSpace(ref.Name) == "" {
+		return ref.Identities[0].Value
+	}
+	return ref.Name
 }
 
 // CreateTicket opens a ticket, resolving its customer and storing the first
@@ -295,17 +315,14 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		tags, _ := json.Marshal(t.Tags)
 		doc := withNumber(text, t.Number)
 		if _, err := tx.exec(`INSERT INTO tickets (id, tenant_id, number, org_id, channel, subject, status, priority, category, tags, customer_id,
-			queue_id, assignee_id, department_id, parent_id, message_count, search, created_at, updated_at, solved_at, closed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20)`,
+			queue_id, assignee_id, department_id, parent_id, message_count, search, created_at, updated_at, solved_at, closed_at, repeat_count)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21)`,
 			t.ID, tenantID, t.Number, t.OrgID, string(t.Channel), t.Subject, string(t.Status), string(t.Priority), t.Category, string(tags), cid,
 			nullStr(t.QueueID), nullStr(t.AssigneeID), nullStr(t.DepartmentID), nullStr(t.ParentID), t.MessageCount, doc, us(now),
-			nullUS(t.SolvedAt), nullUS(t.ClosedAt)); err != nil {
+			nullUS(t.SolvedAt), nullUS(t.ClosedAt), t.RepeatCount); err != nil {
 			return kefu.Internal(err)
 		}
 		if t.RepeatCount > 0 {
-			if _, err := tx.exec(`UPDATE tickets SET repeat_count = $2 WHERE id = $1`, t.ID, t.RepeatCount); err != nil {
-				return kefu.Internal(err)
-			}
 			a1, a2 := t.ID, n.RepeatOf
 			if a2 < a1 {
 				a1, a2 = a2, a1
@@ -340,7 +357,11 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 			m = &mm
 		}
 		created := TicketCreated{t, m}
-		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, created); err != nil {
+		body, err := json.Marshal(created) // once, for the event and the saved result
+		if err != nil {
+			return kefu.Internal(err)
+		}
+		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, json.RawMessage(body)); err != nil {
 			return err
 		}
 		if err := tx.recordIntake(tenantID, t.ID, m, n.Intake); err != nil {
@@ -358,7 +379,7 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 				return err
 			}
 		}
-		tx.SetResult(created)
+		tx.SetResult(json.RawMessage(body))
 		out, outMsg = t, m
 		return nil
 	})
@@ -878,6 +899,22 @@ func (s *Store) AddInbound(ctx context.Context, sc Scope, a Actor, ticketID stri
 			n, _ := res.RowsAffected()
 			confirmed = n == 1
 		}
+		if pre == nil && s.dialect == Postgres {
+			// One round trip in the usual case: count the message on a ticket
+			// whose status it leaves alone, and read the ticket back.
+			args := []any{sc.TenantID, ticketID, us(now)}
+			still := inList(steadyStatuses(m.Kind), &args)
+			vis := ticketVisible(sc, "t", &args)
+			var err error
+			t, err = scanTicket(tx.sqlTx.QueryRowContext(tx.ctx, `UPDATE tickets t SET message_count = t.message_count + 1, updated_at = $3
+				WHERE t.tenant_id = $1 AND t.id = $2 AND t.status IN `+still+` AND `+vis+` RETURNING `+ticketCols, args...), sc.TenantID)
+			switch {
+			case err == nil:
+				confirmed = true
+			case err != sql.ErrNoRows:
+				return kefu.Internal(err)
+			}
+		}
 		if !confirmed {
 			var err error
 			if t, err = s.ticket(ctx, tx.sqlTx, sc, ticketID, true); err != nil {
@@ -929,13 +966,29 @@ func (s *Store) AddInbound(ctx context.Context, sc Scope, a Actor, ticketID stri
 			}
 		}
 		out = mm
-		tx.SetResult(mm)
-		if err := tx.Event(sc.TenantID, a, "message.created", "message", mm.ID, ticketID, nil, mm); err != nil {
+		body, err := json.Marshal(mm) // once, for the event and the saved result
+		if err != nil {
+			return kefu.Internal(err)
+		}
+		tx.SetResult(json.RawMessage(body))
+		if err := tx.Event(sc.TenantID, a, "message.created", "message", mm.ID, ticketID, nil, json.RawMessage(body)); err != nil {
 			return err
 		}
 		return tx.recordIntake(sc.TenantID, ticketID, &mm, rec)
 	})
 	return out, err
+}
+
+// steadyStatuses are the statuses a message of this kind leaves as they
+// are and may be added to.
+func steadyStatuses(kind kefu.MessageKind) []string {
+	var out []string
+	for _, st := range []kefu.Status{kefu.StatusNew, kefu.StatusOpen, kefu.StatusPending, kefu.StatusOnHold, kefu.StatusSolved, kefu.StatusClosed} {
+		if nextStatus(st, kind) == st && (st != kefu.StatusClosed || kind == kefu.MessageNote) {
+			out = append(out, string(st))
+		}
+	}
+	return out
 }
 
 // nextStatus is where a message moves a ticket: a customer writing to a

@@ -29,6 +29,9 @@ type Tx struct {
 	result  any
 	fts     *ftsBatch    // shared by the batch's operations
 	appends *appendBatch // shared by the batch's operations
+	idem    *idemBatch   // shared by the batch's operations (PostgreSQL)
+	nums    numberBatch  // shared by the batch's operations (SQLite)
+	op      int          // this operation's place in the batch
 }
 
 // SetResult names what the operation produced. When the request carries an
@@ -65,12 +68,12 @@ func (tx *Tx) Event(tenantID string, a Actor, typ, entityKind, entityID, ticketI
 		EntityKind: entityKind, EntityID: entityID, TicketID: ticketID, TenantID: tenantID}
 	var err error
 	if before != nil {
-		if e.Before, err = json.Marshal(before); err != nil {
+		if e.Before, err = marshal(before); err != nil {
 			return kefu.Internal(err)
 		}
 	}
 	if after != nil {
-		if e.After, err = json.Marshal(after); err != nil {
+		if e.After, err = marshal(after); err != nil {
 			return kefu.Internal(err)
 		}
 	}
@@ -83,6 +86,16 @@ func (tx *Tx) Event(tenantID string, a Actor, typ, entityKind, entityID, ticketI
 	}
 	tx.events = append(tx.events, e)
 	return nil
+}
+
+// marshal is json.Marshal, except that JSON an operation encoded already
+// (json.RawMessage: typically the same value is its event's data and its
+// saved Idempotency-Key result) is taken as it is, not compacted again.
+func marshal(v any) ([]byte, error) {
+	if raw, ok := v.(json.RawMessage); ok {
+		return raw, nil
+	}
+	return json.Marshal(v)
 }
 
 // AfterCommit runs f once the batch holding this operation is durable.
@@ -242,9 +255,9 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 	if err != nil {
 		return -1, kefu.Internal(fmt.Errorf("begin: %w", err))
 	}
-	fts, appends := &ftsBatch{}, &appendBatch{}
+	fts, appends, idem, nums := &ftsBatch{}, &appendBatch{}, &idemBatch{}, numberBatch{}
 	for i, op := range ops {
-		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends}
+		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends, idem: idem, nums: nums, op: i}
 		err := runOp(op)
 		if err == nil {
 			err = saveIdempotent(op)
@@ -255,15 +268,19 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 		}
 	}
 	last := ops[len(ops)-1].tx
-	if err := appends.flush(last); err != nil {
-		sqlTx.Rollback()
-		return -1, err
-	}
 	if len(fts.order) > 0 {
 		if err := fts.flush(last); err != nil {
 			sqlTx.Rollback()
 			return -1, err
 		}
+	}
+	if err := nums.flush(last); err != nil {
+		sqlTx.Rollback()
+		return -1, err
+	}
+	if lost, err := flushBatch(last, appends, idem); err != nil {
+		sqlTx.Rollback()
+		return lost, err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return -1, kefu.Internal(fmt.Errorf("commit: %w", err))
@@ -300,7 +317,7 @@ func saveIdempotent(op *writeOp) error {
 	if !ok || op.tx.result == nil {
 		return nil
 	}
-	body, err := json.Marshal(op.tx.result)
+	body, err := marshal(op.tx.result)
 	if err != nil {
 		return kefu.Internal(err)
 	}
