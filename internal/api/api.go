@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kefu-project/kefu/internal/attach"
 	"github.com/kefu-project/kefu/internal/auth"
@@ -195,6 +197,10 @@ func (a *API) serveIdempotent(w http.ResponseWriter, c *call, key string) {
 	r := c.r
 	if len(key) > 255 {
 		a.writeError(w, r, kefu.FieldError("Idempotency-Key", "at most 255 characters"))
+		return
+	}
+	if !utf8.ValidString(key) || strings.ContainsFunc(key, unicode.IsControl) {
+		a.writeError(w, r, kefu.FieldError("Idempotency-Key", "printable UTF-8 text, such as a UUID"))
 		return
 	}
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), c.body...))
@@ -400,6 +406,13 @@ func (c *call) decode(v any) error {
 	if len(bytes.TrimSpace(c.body)) == 0 {
 		return &kefu.Error{Kind: kefu.KindInvalid, Code: "invalid_json", Message: "a JSON body is required"}
 	}
+	// PostgreSQL cannot keep a NUL in text; refuse it at the door rather than
+	// let one request's character fail a batch of others (SQLite would keep
+	// it, and the two stores must agree).
+	if hasNUL(c.body) {
+		return &kefu.Error{Kind: kefu.KindInvalid, Code: "invalid_input", Message: "text may not contain the NUL character (\\u0000)",
+			Fields: map[string]string{"body": "contains \\u0000"}}
+	}
 	dec := json.NewDecoder(bytes.NewReader(c.body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -409,6 +422,26 @@ func (c *call) decode(v any) error {
 		return &kefu.Error{Kind: kefu.KindInvalid, Code: "invalid_json", Message: "the body holds more than one JSON value"}
 	}
 	return nil
+}
+
+// hasNUL reports whether a JSON text escapes a NUL character (\u0000 after
+// an odd run of backslashes; an even run is an escaped backslash).
+func hasNUL(body []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		j += i
+		n := 0
+		for k := j - 1; k >= 0 && body[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 func jsonError(err error) error {

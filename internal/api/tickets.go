@@ -232,7 +232,9 @@ func (a *API) registerTickets() {
 			rec = &in.record
 			if e := in.emergency; e != nil {
 				e.TicketID = c.id()
-				t, em, err := c.a.s.RaiseEmergency(c.r.Context(), sc, c.actor(), *e, c.emergencyQueue())
+				// Its own write, first, without the request's Idempotency-Key:
+				// the key is saved with the message, which carries the response.
+				t, em, err := c.a.s.RaiseEmergency(store.WithoutIdempotency(c.r.Context()), sc, c.actor(), *e, c.emergencyQueue())
 				if err != nil {
 					return nil, err
 				}

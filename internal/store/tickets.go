@@ -127,6 +127,9 @@ func validateMessage(m *kefu.Message) error {
 	if len(m.Body) > maxBody {
 		return kefu.FieldError("message.body", "at most 64 KiB")
 	}
+	if strings.ContainsRune(m.Body, 0) {
+		return kefu.FieldError("message.body", "may not contain the NUL character") // PostgreSQL cannot keep it
+	}
 	if m.Attachments == nil {
 		m.Attachments = []kefu.Attachment{}
 	}

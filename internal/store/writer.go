@@ -52,6 +52,13 @@ func WithIdempotency(ctx context.Context, slot *IdemSlot) context.Context {
 	return context.WithValue(ctx, idemCtxKey{}, slot)
 }
 
+// WithoutIdempotency is ctx for a write that must not take the request's
+// Idempotency-Key: a first write of a request that makes two (the key
+// belongs to the last, which carries the response).
+func WithoutIdempotency(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idemCtxKey{}, (*IdemSlot)(nil))
+}
+
 // Actor says who makes a change, for the history.
 type Actor struct {
 	ID   string // user or customer id; "" for the system
@@ -237,7 +244,16 @@ func (w *writer) commit(batch []*writeOp) {
 			w.s.publish(evs)
 			return
 		}
-		if failed < 0 { // begin or commit failed: nobody's write happened
+		if failed < 0 && len(live) > 1 && isDataError(err) {
+			// The batch's shared flush refused some operation's data (the
+			// rows of all go in one statement): nothing was written, so
+			// each runs alone and only the one at fault fails.
+			for _, op := range live {
+				w.commit([]*writeOp{op})
+			}
+			return
+		}
+		if failed < 0 { // begin, flush or commit failed: nobody's write happened
 			for _, op := range live {
 				op.done <- err
 			}
@@ -312,9 +328,16 @@ func isRetryable(err error) bool {
 		strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
 }
 
+// isDataError recognises PostgreSQL's refusal of a value (data exception,
+// class 22) or of a constraint (class 23): the statement wrote nothing.
+func isDataError(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLSTATE 22") || strings.Contains(msg, "SQLSTATE 23")
+}
+
 func saveIdempotent(op *writeOp) error {
 	slot, ok := op.ctx.Value(idemCtxKey{}).(*IdemSlot)
-	if !ok || op.tx.result == nil {
+	if !ok || slot == nil || op.tx.result == nil {
 		return nil
 	}
 	body, err := marshal(op.tx.result)
