@@ -62,10 +62,9 @@ func (c *call) inspect(texts ...string) *inbound {
 		case err != nil:
 			in.step("classifier", "no answer; the built-in verdict stands", "the classifier "+err.Error(), nil)
 		case hv.Emergency:
-			kind := hv.Kind
 			hs := hv.Score
-			in.emergency = &kefu.Emergency{Kind: kind, Score: hv.Score, Reason: "external classifier: " + hv.Reason}
-			in.step("classifier", "emergency: "+kind, hv.Reason, &hs)
+			in.emergency = &kefu.Emergency{Kind: hv.Kind, Score: hv.Score, Reason: "external classifier: " + hv.Reason}
+			in.step("classifier", "emergency: "+hv.Kind, hv.Reason, &hs)
 		default:
 			hs := hv.Score
 			in.step("classifier", "no emergency", hv.Reason, &hs)
