@@ -516,7 +516,7 @@ func TestAlertsReachTheWebhookChannel(t *testing.T) {
 		roles[r["name"].(string)] = r["id"].(string)
 	}
 	h.must(201, w.Token, "POST", "/api/v1/users", map[string]any{"email": "safety@hook.test", "name": "安全专员", "kind": "safety",
-		"grants": []map[string]any{{"role_id": roles["safety"]}}})
+		"phone": "13900003333", "grants": []map[string]any{{"role_id": roles["safety"]}}})
 	h.must(201, w.Token, "POST", "/api/v1/tickets", map[string]any{"subject": "救命", "channel": "chat",
 		"customer": map[string]any{"id": w.IDs["customer"]}, "message": map[string]any{"kind": "customer", "body": "救命 有人跟踪我"}})
 	due, err := h.s.DueNotifications(context.Background(), 100)
@@ -531,6 +531,10 @@ func TestAlertsReachTheWebhookChannel(t *testing.T) {
 	case a := <-got:
 		if a.Kind != "emergency.raised" || !strings.Contains(a.Title+a.Body, "紧急") {
 			t.Fatalf("alert: %+v", a)
+		}
+		// The sender gets the whole number to text; only the log masks it.
+		if len(a.Recipients) != 1 || a.Recipients[0].Phone != "13900003333" {
+			t.Fatalf("the alert's recipients as sent: %+v", a.Recipients)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no alert reached the webhook")

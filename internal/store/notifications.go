@@ -51,6 +51,27 @@ func scanNotification(sc interface{ Scan(...any) error }) (Notification, error) 
 	return n, json.Unmarshal([]byte(alert), &n.Alert)
 }
 
+// scanNotifications reads a result set of notifications. The outbox keeps
+// whole phone numbers, which its sender needs to text people; the log of
+// alerts people read (masked) shows them masked.
+func scanNotifications(rows *sql.Rows, masked bool) ([]Notification, error) {
+	defer rows.Close()
+	out := []Notification{}
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, kefu.Internal(err)
+		}
+		if masked {
+			for i := range n.Alert.Recipients {
+				n.Alert.Recipients[i].Phone = relay.MaskPhone(n.Alert.Recipients[i].Phone)
+			}
+		}
+		out = append(out, n)
+	}
+	return out, kefu.InternalOrNil(rows.Err())
+}
+
 // DueNotifications are the pending alerts whose attempt is due.
 func (s *Store) DueNotifications(ctx context.Context, limit int) ([]Notification, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at LIMIT $2`,
@@ -58,21 +79,7 @@ func (s *Store) DueNotifications(ctx context.Context, limit int) ([]Notification
 	if err != nil {
 		return nil, kefu.Internal(err)
 	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, kefu.Internal(err)
-		}
-		// The outbox keeps whole numbers to text people; whoever reads the
-		// log of alerts sees them masked.
-		for i := range n.Alert.Recipients {
-			n.Alert.Recipients[i].Phone = relay.MaskPhone(n.Alert.Recipients[i].Phone)
-		}
-		out = append(out, n)
-	}
-	return out, kefu.InternalOrNil(rows.Err())
+	return scanNotifications(rows, false)
 }
 
 // NotificationResult records one delivery attempt: sent, or failed with the
@@ -108,21 +115,7 @@ func (s *Store) Notifications(ctx context.Context, sc Scope, ticketID string, li
 	if err != nil {
 		return nil, kefu.Internal(err)
 	}
-	defer rows.Close()
-	out := []Notification{}
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, kefu.Internal(err)
-		}
-		// The outbox keeps whole numbers to text people; whoever reads the
-		// log of alerts sees them masked.
-		for i := range n.Alert.Recipients {
-			n.Alert.Recipients[i].Phone = relay.MaskPhone(n.Alert.Recipients[i].Phone)
-		}
-		out = append(out, n)
-	}
-	return out, kefu.InternalOrNil(rows.Err())
+	return scanNotifications(rows, true)
 }
 
 func truncate(s string, n int) string {
