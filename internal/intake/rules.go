@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -204,11 +203,7 @@ func (h Hook) Ask(ctx context.Context, client *http.Client, now time.Time, tenan
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "kefu-screening")
-	if h.Secret != "" {
-		ts := now.Unix()
-		req.Header.Set("X-Kefu-Timestamp", strconv.FormatInt(ts, 10))
-		req.Header.Set("X-Kefu-Signature", signature.Sign(h.Secret, ts, body))
-	}
+	signature.SignRequest(req.Header, now.Unix(), body, h.Secret)
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {

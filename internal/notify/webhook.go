@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/signature"
@@ -20,8 +19,8 @@ import (
 const (
 	HeaderAlertID   = "X-Kefu-Alert-Id"
 	HeaderAlertKind = "X-Kefu-Alert-Kind"
-	HeaderTimestamp = "X-Kefu-Timestamp"
-	HeaderSignature = "X-Kefu-Signature"
+	HeaderTimestamp = signature.HeaderTimestamp
+	HeaderSignature = signature.HeaderSignature
 )
 
 // Errors of Verify, for receivers that answer 401 and log why. The scheme
@@ -90,12 +89,7 @@ func (w *Webhook) Notify(ctx context.Context, a Alert) error {
 	req.Header.Set("User-Agent", "kefu-notify/1")
 	req.Header.Set(HeaderAlertID, headerText(a.ID))
 	req.Header.Set(HeaderAlertKind, headerText(a.Kind))
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	sig := Sign(w.Secret, ts, body)
-	if w.PreviousSecret != "" {
-		sig += "," + Sign(w.PreviousSecret, ts, body)
-	}
-	req.Header.Set(HeaderSignature, sig)
+	signature.SignRequest(req.Header, ts, body, w.Secret, w.PreviousSecret)
 	status, err := postOnce(ctx, w.Client, req, timeout)
 	if err != nil {
 		return &DeliveryError{Channel: "webhook", Target: target, Status: status, Permanent: permanentHTTP(status), Err: err}
@@ -171,19 +165,12 @@ func Verify(secret, header string, ts int64, body []byte, now time.Time, toleran
 // Go needs.
 func VerifyRequest(r *http.Request, secret string, maxBody int64, now time.Time, tolerance time.Duration) (Alert, error) {
 	var a Alert
-	ts, err := strconv.ParseInt(r.Header.Get(HeaderTimestamp), 10, 64)
+	body, err := signature.ReadRequest(r, secret, maxBody, now, tolerance)
 	if err != nil {
-		return a, fmt.Errorf("notify: bad %s header: %w", HeaderTimestamp, err)
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return a, fmt.Errorf("notify: read body: %w", err)
-	}
-	if int64(len(body)) > maxBody {
-		return a, fmt.Errorf("notify: body larger than %d bytes", maxBody)
-	}
-	if err := Verify(secret, r.Header.Get(HeaderSignature), ts, body, now, tolerance); err != nil {
-		return a, err
+		if errors.Is(err, ErrNoSignature) || errors.Is(err, ErrBadSignature) || errors.Is(err, ErrStale) {
+			return a, err
+		}
+		return a, fmt.Errorf("notify: %w", err)
 	}
 	if err := json.Unmarshal(body, &a); err != nil {
 		return a, fmt.Errorf("notify: decode alert: %w", err)

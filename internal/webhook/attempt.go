@@ -9,9 +9,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
+	"github.com/kefu-project/kefu/internal/signature"
 	"github.com/kefu-project/kefu/internal/store"
 )
 
@@ -60,8 +60,7 @@ func (d *Dispatcher) post(ctx context.Context, due store.DueDelivery) (int, erro
 	h.Set("User-Agent", "kefu-webhook/1")
 	h.Set(HeaderEvent, due.EventType)
 	h.Set(HeaderDelivery, due.ID)
-	h.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	h.Set(HeaderSignature, Sign(due.Secret, ts, due.Payload))
+	signature.SignRequest(h, ts, due.Payload, due.Secret)
 
 	resp, err := d.client.Do(req)
 	if err != nil {

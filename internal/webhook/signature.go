@@ -1,10 +1,9 @@
 package webhook
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/signature"
@@ -15,8 +14,8 @@ import (
 const (
 	HeaderEvent     = "X-Kefu-Event"
 	HeaderDelivery  = "X-Kefu-Delivery"
-	HeaderTimestamp = "X-Kefu-Timestamp"
-	HeaderSignature = "X-Kefu-Signature"
+	HeaderTimestamp = signature.HeaderTimestamp
+	HeaderSignature = signature.HeaderSignature
 )
 
 // Errors returned by Verify, for callers that answer 401 and log why.
@@ -41,19 +40,9 @@ func Verify(secret, header string, ts int64, body []byte, now time.Time, toleran
 // signature headers, returning the body on success. It is what a receiver
 // written in Go needs; other languages follow the same recipe.
 func VerifyRequest(r *http.Request, secret string, maxBody int64, now time.Time, tolerance time.Duration) ([]byte, error) {
-	ts, err := strconv.ParseInt(r.Header.Get(HeaderTimestamp), 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("webhook: bad %s header: %w", HeaderTimestamp, err)
+	body, err := signature.ReadRequest(r, secret, maxBody, now, tolerance)
+	if err != nil && !errors.Is(err, ErrNoSignature) && !errors.Is(err, ErrBadSignature) && !errors.Is(err, ErrStale) {
+		err = fmt.Errorf("webhook: %w", err)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("webhook: read body: %w", err)
-	}
-	if int64(len(body)) > maxBody {
-		return nil, fmt.Errorf("webhook: body larger than %d bytes", maxBody)
-	}
-	if err := Verify(secret, r.Header.Get(HeaderSignature), ts, body, now, tolerance); err != nil {
-		return nil, err
-	}
-	return body, nil
+	return body, err
 }
