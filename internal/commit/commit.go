@@ -8,6 +8,7 @@ package commit
 
 import (
 	"fmt"
+	"github.com/kefu-project/kefu/internal/i18n"
 	"strings"
 	"time"
 )
@@ -192,13 +193,13 @@ func SlipNotice(locale, what string, due time.Time, loc *time.Location, escalate
 	}
 	when := due.In(loc).Format("2006-01-02 15:04")
 	what = strings.TrimSpace(what)
-	switch locale {
-	case "zh-Hant", "zh-TW", "zh-HK":
+	switch i18n.Or(locale, i18n.ZhHans) {
+	case i18n.ZhHant:
 		if what == "" {
 			what = "處理您的問題"
 		}
 		return fmt.Sprintf("很抱歉：我們承諾在 %s 前%s，目前尚未完成。此事已上報%s跟進，我們會盡快告訴您確切的進展，您不必再來電詢問。", when, what, rungName(locale, escalatedTo))
-	case "en", "en-US", "en-GB":
+	case i18n.En:
 		if what == "" {
 			what = "resolve your request"
 		}
@@ -216,10 +217,10 @@ func ExpediteNotice(locale, owner string, due time.Time, loc *time.Location) str
 		loc = time.UTC
 	}
 	when := due.In(loc).Format("2006-01-02 15:04")
-	switch locale {
-	case "zh-Hant", "zh-TW", "zh-HK":
+	switch i18n.Or(locale, i18n.ZhHans) {
+	case i18n.ZhHant:
 		return fmt.Sprintf("已為您加急：由 %s 負責處理，將於 %s 前給您結果。", owner, when)
-	case "en", "en-US", "en-GB":
+	case i18n.En:
 		return fmt.Sprintf("Expedited: %s is handling it and will get back to you by %s.", owner, when)
 	}
 	return fmt.Sprintf("已为您加急：由 %s 负责处理，将于 %s 前给您结果。", owner, when)
@@ -238,10 +239,10 @@ func rungName(locale, rung string) string {
 	if !ok {
 		n = names["team_lead"]
 	}
-	switch locale {
-	case "zh-Hant", "zh-TW", "zh-HK":
+	switch i18n.Or(locale, i18n.ZhHans) {
+	case i18n.ZhHant:
 		return n[1]
-	case "en", "en-US", "en-GB":
+	case i18n.En:
 		return n[2]
 	}
 	return n[0]

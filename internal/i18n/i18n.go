@@ -34,6 +34,16 @@ func Parse(tag string) (Lang, bool) {
 	return "", false
 }
 
+// Or maps a language tag to a supported language, or fallback when it
+// names none (kefu's own texts to customers and staff fall back to
+// simplified Chinese).
+func Or(tag string, fallback Lang) Lang {
+	if l, ok := Parse(tag); ok {
+		return l
+	}
+	return fallback
+}
+
 // FromAcceptLanguage picks the first supported language of a header, by q order.
 func FromAcceptLanguage(h string, fallback Lang) Lang {
 	best, bestQ := Lang(""), -1.0

@@ -34,3 +34,14 @@ func TestAcceptLanguage(t *testing.T) {
 		t.Fatal("T")
 	}
 }
+
+// Or is what kefu's own texts use: any Chinese or English tag to one of the
+// three, anything else to the fallback.
+func TestOr(t *testing.T) {
+	for tag, want := range map[string]Lang{"zh-TW": ZhHant, "zh-Hant-HK": ZhHant, "zh-MO": ZhHant, "zh-CN": ZhHans, "zh": ZhHans,
+		"en-AU": En, "EN": En, "": ZhHans, "fr-FR": ZhHans, " zh-hk ": ZhHant} {
+		if got := Or(tag, ZhHans); got != want {
+			t.Errorf("Or(%q) = %s, want %s", tag, got, want)
+		}
+	}
+}

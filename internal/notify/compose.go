@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"github.com/kefu-project/kefu/internal/i18n"
 	"strconv"
 	"strings"
 	"time"
@@ -49,16 +50,7 @@ const (
 // NormalizeLocale maps a language tag (zh-CN, zh-TW, zh-Hant-HK, en-GB…)
 // to one of the three languages; anything else is zh-Hans, kefu's first
 // language.
-func NormalizeLocale(tag string) string {
-	t := strings.ToLower(strings.TrimSpace(tag))
-	switch {
-	case strings.HasPrefix(t, "zh-hant"), strings.HasPrefix(t, "zh-tw"), strings.HasPrefix(t, "zh-hk"), strings.HasPrefix(t, "zh-mo"):
-		return LocaleZhHant
-	case strings.HasPrefix(t, "en"):
-		return LocaleEn
-	}
-	return LocaleZhHans
-}
+func NormalizeLocale(tag string) string { return string(i18n.Or(tag, i18n.ZhHans)) }
 
 // Compose writes an alert's title and body in locale (see NormalizeLocale)
 // for kind (one of Kinds; another kind gets a generic text). The title is

@@ -10,6 +10,7 @@ package relay
 import (
 	"crypto/rand"
 	"fmt"
+	"github.com/kefu-project/kefu/internal/i18n"
 	"regexp"
 	"strings"
 	"time"
@@ -340,16 +341,7 @@ var wordings = map[string]wording{
 
 // Lang maps a tenant's or a person's locale tag to zh-Hans, zh-Hant or en;
 // anything else is zh-Hans, kefu's first language.
-func Lang(tag string) string {
-	t := strings.ToLower(strings.TrimSpace(tag))
-	switch {
-	case strings.HasPrefix(t, "zh-hant"), strings.HasPrefix(t, "zh-tw"), strings.HasPrefix(t, "zh-hk"), strings.HasPrefix(t, "zh-mo"):
-		return "zh-Hant"
-	case strings.HasPrefix(t, "en"):
-		return "en"
-	}
-	return "zh-Hans"
-}
+func Lang(tag string) string { return string(i18n.Or(tag, i18n.ZhHans)) }
 
 func words(locale string) wording { return wordings[Lang(locale)] }
 

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/kefu-project/kefu/internal/i18n"
 	"regexp"
 	"strings"
 
@@ -32,18 +33,10 @@ func (t Text) In(locale string) string {
 	return ""
 }
 
-// Locale maps a language tag to the three kefu speaks.
+// Locale maps a language tag to the three kefu speaks ("" for another).
 func Locale(tag string) string {
-	t := strings.ToLower(strings.ReplaceAll(tag, "_", "-"))
-	switch {
-	case t == "zh-hant" || strings.HasPrefix(t, "zh-hant") || t == "zh-tw" || t == "zh-hk" || t == "zh-mo":
-		return "zh-Hant"
-	case strings.HasPrefix(t, "zh"):
-		return "zh-Hans"
-	case strings.HasPrefix(t, "en"):
-		return "en"
-	}
-	return ""
+	l, _ := i18n.Parse(strings.ReplaceAll(tag, "_", "-"))
+	return string(l)
 }
 
 // Step is one thing to do, checked off on the emergency when done.
