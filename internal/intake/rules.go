@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/notify"
 	"github.com/kefu-project/kefu/internal/signature"
 )
 
@@ -113,12 +112,8 @@ func (r Rules) Compile() (*Compiled, error) {
 		}
 	}
 	if h := r.Classifier; h != nil {
-		u, err := url.Parse(h.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, kefu.FieldError("classifier.url", "an absolute http or https URL")
-		}
-		if u.Scheme == "http" && !loopback(u.Hostname()) {
-			return nil, kefu.FieldError("classifier.url", "must use https (plain http only to localhost): customers' words cross it")
+		if p := notify.URLProblem(h.URL, false); p != "" {
+			return nil, kefu.FieldError("classifier.url", p)
 		}
 		if len(h.Secret) < 16 {
 			return nil, kefu.FieldError("classifier.secret", "at least 16 characters: kefu signs every request with it")
@@ -168,14 +163,6 @@ func (h Hook) Timeout() time.Duration {
 		return 500 * time.Millisecond
 	}
 	return time.Duration(h.TimeoutMS) * time.Millisecond
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Why a classifier gave no verdict: what the history may say, never the

@@ -311,21 +311,28 @@ func (v *validator) timeout(field string, secs, max int) {
 	}
 }
 
-// url checks an http(s) URL: https, or http to a loopback host (or any
-// host with AllowHTTP).
+// url checks an http(s) URL (see URLProblem).
 func (v *validator) url(field, raw string) {
+	if p := URLProblem(raw, v.opts.AllowHTTP); p != "" {
+		v.add(field, p)
+	}
+}
+
+// URLProblem says what is wrong with a URL kefu is to send to, or "": it
+// must be absolute http(s), and https unless it goes to a loopback host
+// (or allowHTTP). Alerts and customers' words cross it.
+func URLProblem(raw string, allowHTTP bool) string {
 	if raw == "" {
-		v.add(field, "required")
-		return
+		return "required"
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		v.add(field, "must be an absolute http(s) URL")
-		return
+		return "must be an absolute http(s) URL"
 	}
-	if u.Scheme == "http" && !v.opts.AllowHTTP && !loopback(u.Hostname()) {
-		v.add(field, "must use https (plain http only to localhost)")
+	if u.Scheme == "http" && !allowHTTP && !loopback(u.Hostname()) {
+		return "must use https (plain http only to localhost)"
 	}
+	return ""
 }
 
 func loopback(host string) bool {
