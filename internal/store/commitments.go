@@ -118,7 +118,12 @@ func (s *Store) Commitments(ctx context.Context, sc Scope, ticketID string) ([]k
 }
 
 func (s *Store) ticketCommitments(ctx context.Context, q querier, tenantID, ticketID string) ([]kefu.Commitment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY due_at, id`, tenantID, ticketID)
+	return commitmentRows(q.QueryContext(ctx, `SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY due_at, id`, tenantID, ticketID))
+}
+
+// commitmentRows reads the commitments a query of commitmentCols returns,
+// and closes its rows.
+func commitmentRows(rows *sql.Rows, err error) ([]kefu.Commitment, error) {
 	if err != nil {
 		return nil, kefu.Internal(err)
 	}
@@ -342,20 +347,7 @@ func (s *Store) CommitmentsAcross(ctx context.Context, sc Scope, f CommitmentFil
 		WHERE c.tenant_id = $1 AND (($2 = '' AND c.state IN ('open', 'missed')) OR c.state = $2) AND ($3 = '' OR c.kind = $3)
 		AND ($4 = '' OR c.owner_id = $4) AND ($5 = 0 OR c.due_at < $5) AND ` + ticketVisible(sc, "t", &args)
 	args = append(args, clampLimit(f.Limit))
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY c.due_at, c.id LIMIT `+placeholder(len(args)), args...)
-	if err != nil {
-		return nil, kefu.Internal(err)
-	}
-	defer rows.Close()
-	out := []kefu.Commitment{}
-	for rows.Next() {
-		c, err := scanCommitment(rows)
-		if err != nil {
-			return nil, kefu.Internal(err)
-		}
-		out = append(out, c)
-	}
-	return out, kefu.InternalOrNil(rows.Err())
+	return commitmentRows(s.db.QueryContext(ctx, q+` ORDER BY c.due_at, c.id LIMIT `+placeholder(len(args)), args...))
 }
 
 // KindSummary counts one kind of commitment: how many are open, how many

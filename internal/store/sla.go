@@ -71,21 +71,11 @@ func (tx *Tx) openSLA(t *kefu.Ticket, now time.Time) error {
 func (tx *Tx) slaOnMessage(t *kefu.Ticket, kind kefu.MessageKind, now time.Time) error {
 	switch kind {
 	case kefu.MessageAgent:
-		rows, err := tx.query(`SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2
-			AND kind IN ('first_response', 'next_response') AND state IN ('open', 'missed')`, t.TenantID, t.ID)
+		open, err := commitmentRows(tx.query(`SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2
+			AND kind IN ('first_response', 'next_response') AND state IN ('open', 'missed')`, t.TenantID, t.ID))
 		if err != nil {
-			return kefu.Internal(err)
+			return err
 		}
-		var open []kefu.Commitment
-		for rows.Next() {
-			c, err := scanCommitment(rows)
-			if err != nil {
-				rows.Close()
-				return kefu.Internal(err)
-			}
-			open = append(open, c)
-		}
-		rows.Close()
 		for _, c := range open {
 			if _, err := tx.settle(t.TenantID, System, c, kefu.CommitKept, ""); err != nil {
 				return err
@@ -123,20 +113,10 @@ func (tx *Tx) slaOnStatus(t *kefu.Ticket, from, to kefu.Status, now time.Time) e
 		}
 		return tx.Event(t.TenantID, System, "sla.paused", "ticket", t.ID, t.ID, nil, map[string]any{"at": now})
 	case from == kefu.StatusPending && to != kefu.StatusPending:
-		rows, err := tx.query(`SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2 AND paused_at IS NOT NULL AND state = 'open'`, t.TenantID, t.ID)
+		paused, err := commitmentRows(tx.query(`SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2 AND paused_at IS NOT NULL AND state = 'open'`, t.TenantID, t.ID))
 		if err != nil {
-			return kefu.Internal(err)
+			return err
 		}
-		var paused []kefu.Commitment
-		for rows.Next() {
-			c, err := scanCommitment(rows)
-			if err != nil {
-				rows.Close()
-				return kefu.Internal(err)
-			}
-			paused = append(paused, c)
-		}
-		rows.Close()
 		if len(paused) == 0 {
 			return nil
 		}
