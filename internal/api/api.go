@@ -25,7 +25,6 @@ import (
 	"github.com/kefu-project/kefu/internal/clock"
 	"github.com/kefu-project/kefu/internal/dispatch"
 	"github.com/kefu-project/kefu/internal/i18n"
-	"github.com/kefu-project/kefu/internal/intake"
 	"github.com/kefu-project/kefu/internal/kefu"
 	"github.com/kefu-project/kefu/internal/store"
 )
@@ -45,8 +44,9 @@ type Options struct {
 	// Routing is the node's live routing; nil answers routing calls with
 	// routing_off.
 	Routing *dispatch.Service
-	// Screener screens customers' messages for emergencies; nil screens none.
-	Screener *intake.Screener
+	// Screening runs intake on customers' messages (each tenant's rules,
+	// else the built-in ones); false screens none.
+	Screening bool
 	// DevClock, set under `kefu serve --dev`, is the clock the dev routes
 	// move; RunTimers runs every timer now due and says what it did.
 	DevClock  clock.Advancer

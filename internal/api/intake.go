@@ -31,21 +31,17 @@ var classifierClient = &http.Client{CheckRedirect: func(*http.Request, []*http.R
 // then its external classifier if it has one) and classifies them.
 func (c *call) inspect(texts ...string) *inbound {
 	in := &inbound{record: kefu.IntakeRecord{Steps: []kefu.IntakeStep{}}}
-	if c.a.o.Screener == nil {
+	if !c.a.o.Screening {
 		return in
 	}
 	ctx := c.r.Context()
 	rules, err := c.a.s.IntakeRules(ctx, c.tenant())
 	if err != nil {
 		c.a.log.Error("intake rules unreadable; the built-in screening runs", "err", err)
-		rules = nil
+		rules = intake.Default()
 	}
 	text := strings.Join(texts, "\n")
-	screener, classifier := c.a.o.Screener, intake.NewClassifier(nil)
-	if rules != nil {
-		screener, classifier = rules.Screener, rules.Classifier
-	}
-	v := screener.Screen(text)
+	v, class := rules.Inspect(text)
 	score := v.Score
 	if v.Emergency {
 		in.emergency = &kefu.Emergency{Kind: v.Kind, Score: v.Score, Reason: v.Reason}
@@ -53,7 +49,7 @@ func (c *call) inspect(texts ...string) *inbound {
 	} else {
 		in.step("screen", "no emergency", v.Reason, &score)
 	}
-	if rules != nil && rules.Rules.Classifier != nil && !v.Emergency {
+	if rules.Rules.Classifier != nil && !v.Emergency {
 		// The built-in screening found nothing: the tenant's classifier may
 		// see what it missed. It cannot clear an emergency, and its silence
 		// (timeout, error) leaves the built-in verdict standing.
@@ -70,7 +66,7 @@ func (c *call) inspect(texts ...string) *inbound {
 			in.step("classifier", "no emergency", hv.Reason, &hs)
 		}
 	}
-	in.class = classifier.Classify(text)
+	in.class = class
 	decision := "no category"
 	if in.class.Category != "" {
 		decision = "category " + in.class.Category

@@ -61,9 +61,11 @@ func NewClassifier(cats []TicketCategory) *Classifier {
 
 // Classify picks the category whose terms occur most often (the first
 // listed wins a tie) and the language of the text.
-func (c *Classifier) Classify(text string) Classification {
+func (c *Classifier) Classify(text string) Classification { return c.classify(text, padded(text)) }
+
+// classify is Classify given the text also padded and normalized.
+func (c *Classifier) classify(text, n string) Classification {
 	lang := Language(text)
-	n := " " + Normalize(text) + " " // containsWord wants the padding
 	best, bestHits, bestTerm := -1, 0, ""
 	for i, terms := range c.terms {
 		hits, first := 0, ""

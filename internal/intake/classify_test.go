@@ -52,6 +52,13 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) = %+v, want %s/%s", k.text, got, k.category, k.language)
 		}
 	}
+	// Inspect, which normalizes once for both, decides as the two do alone.
+	for _, k := range cases {
+		v, cl := Default().Inspect(k.text)
+		if v != Default().Screener.Screen(k.text) || cl != c.Classify(k.text) {
+			t.Errorf("Inspect(%q) differs from Screen and Classify", k.text)
+		}
+	}
 	// A tenant's own categories replace the built-in ones.
 	mine := NewClassifier([]TicketCategory{{Code: "claims", Terms: []string{"理赔", "claim"}}})
 	if got := mine.Classify("我的理赔进度怎么样"); got.Category != "claims" {
@@ -189,9 +196,7 @@ func BenchmarkInspect(b *testing.B) {
 	var took []time.Duration
 	for i := 0; b.Loop(); i++ {
 		start := time.Now()
-		m := msgs[i%len(msgs)]
-		r.Screener.Screen(m)
-		r.Classifier.Classify(m)
+		r.Inspect(msgs[i%len(msgs)])
 		took = append(took, time.Since(start))
 	}
 	slices.Sort(took)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
@@ -55,6 +56,22 @@ type Compiled struct {
 	Screener   *Screener
 	Classifier *Classifier
 }
+
+// Inspect screens a message and classifies it, normalizing it once for
+// both (intake's work on every customer message).
+func (c *Compiled) Inspect(text string) (Verdict, Classification) {
+	n := padded(text)
+	return c.Screener.screen(n), c.Classifier.classify(text, n)
+}
+
+// Default is the built-in rule set, compiled once.
+var Default = sync.OnceValue(func() *Compiled {
+	c, err := Rules{}.Compile()
+	if err != nil {
+		panic("intake: built-in rules: " + err.Error())
+	}
+	return c
+})
 
 // Compile checks rules and builds what runs them. Errors name the field.
 func (r Rules) Compile() (*Compiled, error) {

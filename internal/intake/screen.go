@@ -238,8 +238,14 @@ func isASCII(s string) bool {
 }
 
 // Screen scores one message.
-func (s *Screener) Screen(text string) Verdict {
-	n := " " + Normalize(text) + " "
+func (s *Screener) Screen(text string) Verdict { return s.screen(padded(text)) }
+
+// padded is a text normalized for matching, with a space each side (word
+// matches look one byte beyond a term).
+func padded(text string) string { return " " + Normalize(text) + " " }
+
+// screen scores a padded, normalized message.
+func (s *Screener) screen(n string) Verdict {
 	hit := make([]bool, len(s.lex.Categories))
 	count := make([]int, len(s.lex.Categories))
 	first := make([]string, len(s.lex.Categories))

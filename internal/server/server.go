@@ -21,7 +21,6 @@ import (
 	"github.com/kefu-project/kefu/internal/auth"
 	"github.com/kefu-project/kefu/internal/clock"
 	"github.com/kefu-project/kefu/internal/dispatch"
-	"github.com/kefu-project/kefu/internal/intake"
 	"github.com/kefu-project/kefu/internal/kefu"
 	"github.com/kefu-project/kefu/internal/store"
 	"github.com/kefu-project/kefu/internal/web"
@@ -109,7 +108,7 @@ func NewNode(c Config, s *store.Store) (*Node, error) {
 	routes := dispatch.New(dispatch.Options{Store: s, Clock: c.Clock, Logger: c.Logger, Bus: bus, Node: c.Node})
 	a := api.New(api.Options{Store: s, Attachments: attach.Dir{Root: filepath.Join(c.DataDir, "attachments")}, Clock: c.Clock,
 		Logger: c.Logger, Version: c.Version, SessionPrincipal: pages.Session, Observe: m.observe, Routing: routes,
-		Screener: intake.DefaultScreener(), DevClock: dev, RunTimers: func(ctx context.Context) api.TimerReport {
+		Screening: true, DevClock: dev, RunTimers: func(ctx context.Context) api.TimerReport {
 			r := node.RunTimers(ctx)
 			routes.Advance()
 			return r

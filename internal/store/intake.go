@@ -4,28 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"sync"
 
 	"github.com/kefu-project/kefu/internal/intake"
 	"github.com/kefu-project/kefu/internal/kefu"
 )
-
-// defaultIntake is the built-in rule set, compiled once for every tenant
-// that has none of its own.
-var defaultIntake = sync.OnceValue(func() *intake.Compiled {
-	c, err := intake.Rules{}.Compile()
-	if err != nil {
-		panic("intake: built-in rules: " + err.Error())
-	}
-	return c
-})
 
 // IntakeRules are a tenant's screening cues, categories and external
 // classifier, compiled (once per change) and ready to run.
 func (s *Store) IntakeRules(ctx context.Context, tenantID string) (*intake.Compiled, error) {
 	v, err := s.settingParsed(ctx, tenantID, "intake_rules", func(raw []byte) (any, error) {
 		if raw == nil {
-			return defaultIntake(), nil
+			return intake.Default(), nil
 		}
 		var r intake.Rules
 		if err := json.Unmarshal(raw, &r); err != nil {
@@ -36,7 +25,7 @@ func (s *Store) IntakeRules(ctx context.Context, tenantID string) (*intake.Compi
 			// Saved rules were checked; a later built-in change could still
 			// refuse them. Screening must go on: the built-in rules run.
 			s.log.Error("a tenant's intake rules no longer compile; the built-in ones run", "tenant", tenantID, "err", err)
-			return defaultIntake(), nil
+			return intake.Default(), nil
 		}
 		return c, nil
 	})
