@@ -160,7 +160,7 @@ func (s *Store) SettleCommitment(ctx context.Context, sc Scope, a Actor, ticketI
 		if before.State != kefu.CommitOpen && before.State != kefu.CommitMissed {
 			return kefu.Conflict("commitment_settled", "the commitment is already "+string(before.State))
 		}
-		if err := tx.relayHolds(sc.TenantID, id); err != nil {
+		if err := tx.relayHolds(sc.TenantID, ticketID, id); err != nil {
 			return err
 		}
 		c, err := tx.settle(sc.TenantID, a, before, to, reason)

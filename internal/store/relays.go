@@ -899,15 +899,18 @@ func (s *Store) CloseRelay(ctx context.Context, sc Scope, a Actor, ticketID, rel
 	return out, err
 }
 
-// relayHolds refuses to settle a relay's commitment by hand while the
-// relay is open: it is settled by closing the relay with its outcome.
-func (tx *Tx) relayHolds(tenantID, commitmentID string) error {
+// relayHolds refuses to settle what an open relay holds: its follow-up
+// commitment (commitmentID), or, with commitmentID "", any of the ticket's
+// commitments at once. A relay's commitment is settled only by closing the
+// relay with its outcome, so a party's reply never lands on a settled case.
+func (tx *Tx) relayHolds(tenantID, ticketID, commitmentID string) error {
 	var n int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM relays WHERE tenant_id = $1 AND commitment_id = $2 AND state = 'open'`, tenantID, commitmentID).Scan(&n); err != nil {
+	if err := tx.queryRow(`SELECT COUNT(*) FROM relays WHERE tenant_id = $1 AND ticket_id = $2 AND ($3 = '' OR commitment_id = $3) AND state = 'open'`,
+		tenantID, ticketID, commitmentID).Scan(&n); err != nil {
 		return kefu.Internal(err)
 	}
 	if n > 0 {
-		return kefu.Conflict("relay_open", "this commitment belongs to an open relay: close the relay with its outcome")
+		return kefu.Conflict("relay_open", "a relay holds this: close the relay with its outcome first")
 	}
 	return nil
 }

@@ -841,14 +841,8 @@ func (tx *Tx) settleCommitments(tenantID string, a Actor, ticketID string, p Tic
 	if strings.TrimSpace(p.ReleaseReason) == "" {
 		return kefu.FieldError("release_reason", "required to release open commitments")
 	}
-	// A relay's follow-up is released only by closing the relay with its
-	// outcome; otherwise the party's replies would land on a settled ticket.
-	var relays int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM relays WHERE tenant_id = $1 AND ticket_id = $2 AND state = 'open'`, tenantID, ticketID).Scan(&relays); err != nil {
-		return kefu.Internal(err)
-	}
-	if relays > 0 {
-		return kefu.Conflict("relay_open", "a relay is open on the ticket: close it with its outcome first")
+	if err := tx.relayHolds(tenantID, ticketID, ""); err != nil {
+		return err
 	}
 	_, err := tx.exec(`UPDATE commitments SET state = 'released', released_by = $3, released_at = $4, release_reason = $5, next_at = NULL
 		WHERE tenant_id = $1 AND ticket_id = $2 AND state IN ('open', 'missed')`, tenantID, ticketID, a.ID, us(now), p.ReleaseReason)
