@@ -99,9 +99,9 @@ func (tx *Tx) defaultTier(tenantID string) (string, error) {
 
 // createCustomer inserts a customer with identities inside a write.
 // orgChecked says the caller has already checked c.OrgID in this write.
-// ifFree (PostgreSQL, one identity) writes the customer only if its
-// identity belongs to nobody, and otherwise writes nothing and returns
-// errIdentityKnown, without the failed INSERT that would abort the batch.
+// ifFree (one identity) writes the customer only if its identity belongs
+// to nobody, and otherwise writes nothing and returns errIdentityKnown,
+// without the failed INSERT that would abort a PostgreSQL batch.
 func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifFree bool) (kefu.Customer, error) {
 	tenantID := sc.TenantID
 	if strings.TrimSpace(c.Name) == "" {
@@ -167,6 +167,26 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifF
 			return c, kefu.Internal(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			return c, errIdentityKnown
+		}
+	} else if len(c.Identities) == 1 && ifFree {
+		// SQLite: the customer, then its identity unless somebody has it
+		// (a batch before, committed after the caller looked); then the
+		// customer goes again, before anything else was written of it.
+		if _, err := tx.exec(insertCustomer, args...); err != nil {
+			return c, kefu.Internal(err)
+		}
+		id := c.Identities[0]
+		res, err := tx.exec(`INSERT INTO customer_identities (id, tenant_id, customer_id, kind, scope, value, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+			id.ID, tenantID, c.ID, string(id.Kind), identityScope(id), id.Value, us(now))
+		if err != nil {
+			return c, kefu.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := tx.exec(`DELETE FROM customers WHERE id = $1`, c.ID); err != nil {
+				return c, kefu.Internal(err)
+			}
 			return c, errIdentityKnown
 		}
 	} else if tx.s.dialect == Postgres && len(c.Identities) == 1 {

@@ -69,6 +69,7 @@ type Store struct {
 	settings     settingsCache
 	breach       breachCache
 	checkpoints  *checkpointer // SQLite: background WAL checkpoints
+	walSync      *walSyncer    // SQLite: makes committed batches durable
 	stats        *statsKeeper  // PostgreSQL: statistics of young hot tables
 	wstmts       stmtCache     // SQLite writer's prepared statements
 	rstmts       stmtCache     // SQLite readers' prepared statements
@@ -142,10 +143,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			}
 		}
 		s.path = path
-		// synchronous(FULL): an acknowledged commit is on disk. Group commit
-		// keeps that affordable: one fsync per batch, not per request.
-		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
-		s.wdb, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
+		// An acknowledged commit is on disk: the writer commits with
+		// synchronous(NORMAL) and walSyncer fsyncs the WAL before the batch
+		// is acknowledged (walsync.go). Group commit keeps that affordable:
+		// one fsync per batch or more, not per request.
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+		s.wdb, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -155,7 +158,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.wdb.SetMaxOpenConns(2)
 		s.wdb.SetMaxIdleConns(2)
 		s.wdb.SetConnMaxLifetime(0)
-		s.rdb, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+		s.rdb, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=synchronous(FULL)&_pragma=query_only(1)")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -179,6 +182,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		cdb.SetMaxOpenConns(1)
 		s.checkpoints = startCheckpointer(cdb)
+		s.walSync = startWALSyncer(s.path)
 	}
 	if s.dialect == Postgres {
 		s.stats = startStatsKeeper(s.rdb)
@@ -203,6 +207,9 @@ func (s *Store) Close() error {
 	if s.writer != nil {
 		s.writer.stop()
 	}
+	if s.walSync != nil {
+		s.walSync.close()
+	}
 	if s.checkpoints != nil {
 		s.checkpoints.close()
 	}
@@ -217,7 +224,14 @@ func (s *Store) Close() error {
 func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Ping checks the database answers (readiness).
-func (s *Store) Ping(ctx context.Context) error { return s.rdb.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error {
+	if s.walSync != nil {
+		if err := s.walSync.err(); err != nil {
+			return err
+		}
+	}
+	return s.rdb.PingContext(ctx)
+}
 
 // Now is the store's clock, used for every timestamp it writes.
 func (s *Store) Now() time.Time { return s.clock.Now().UTC() }
@@ -254,6 +268,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7415001)`)
 	}
+	applied := 0
 	for _, name := range names {
 		var n int
 		if err := wdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil {
@@ -282,6 +297,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("commit migration %s: %w", name, err)
 		}
 		s.log.Info("migration applied", "name", name, "dialect", s.dialect)
+		applied++
+	}
+	if applied > 0 && s.dialect == SQLite {
+		// The writer's connection commits without fsync (walsync.go).
+		if err := syncFile(s.path + "-wal"); err != nil {
+			return fmt.Errorf("sync migrations: %w", err)
+		}
 	}
 	return nil
 }

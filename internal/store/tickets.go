@@ -175,8 +175,9 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 	if len(ref.Identities) == 0 {
 		return "", kefu.FieldError("customer", "give customer.id or at least one identity")
 	}
-	if ref.Unseen && len(ref.Identities) == 1 && tx.s.dialect == Postgres {
-		// Most new contacts are new customers: skip the lookup round trip.
+	if ref.Unseen && len(ref.Identities) == 1 {
+		// Most new contacts are new customers: skip the lookup (on
+		// PostgreSQL a round trip, on SQLite the single writer's time).
 		id := ref.Identities[0]
 		if id.Kind == kefu.IdentityExternal && id.OrgID == "" {
 			id.OrgID = orgID

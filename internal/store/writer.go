@@ -213,7 +213,15 @@ func (w *writer) loop(own chan *writeOp) {
 // takes others down with it and never leaves half a write behind.
 func (w *writer) commit(batch []*writeOp) {
 	live := make([]*writeOp, 0, len(batch))
+	var stopped error
+	if w.s.walSync != nil {
+		stopped = w.s.walSync.err()
+	}
 	for _, op := range batch {
+		if stopped != nil {
+			op.done <- stopped
+			continue
+		}
 		if op.ctx.Err() != nil {
 			op.done <- op.ctx.Err()
 			continue
@@ -229,19 +237,11 @@ func (w *writer) commit(batch []*writeOp) {
 			failed, err = w.try(live)
 		}
 		if err == nil {
-			for _, op := range live {
-				for _, f := range op.tx.after {
-					f()
-				}
-				op.done <- nil
+			if w.s.walSync != nil {
+				w.s.walSync.after(func(err error) { w.acknowledge(live, err) })
+			} else {
+				w.acknowledge(live, nil)
 			}
-			var evs []kefu.Event
-			for _, op := range live {
-				evs = append(evs, op.tx.events...)
-			}
-			w.batches.Add(1)
-			w.done.Add(uint64(len(live)))
-			w.s.publish(evs)
 			return
 		}
 		if failed < 0 && len(live) > 1 && isDataError(err) {
@@ -262,6 +262,32 @@ func (w *writer) commit(batch []*writeOp) {
 		live[failed].done <- err
 		live = append(live[:failed], live[failed+1:]...)
 	}
+}
+
+// acknowledge answers a committed batch once it is durable: its after-commit
+// work runs and its events are published. err is a failed sync of the
+// committed batch (SQLite): its requests are told, and nothing is published
+// of what may not be on disk.
+func (w *writer) acknowledge(live []*writeOp, err error) {
+	if err != nil {
+		for _, op := range live {
+			op.done <- err
+		}
+		return
+	}
+	for _, op := range live {
+		for _, f := range op.tx.after {
+			f()
+		}
+		op.done <- nil
+	}
+	var evs []kefu.Event
+	for _, op := range live {
+		evs = append(evs, op.tx.events...)
+	}
+	w.batches.Add(1)
+	w.done.Add(uint64(len(live)))
+	w.s.publish(evs)
 }
 
 // try returns the index of the failing op and its error, or -1 and the error

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kefu-project/kefu/internal/kefu"
+)
+
+// SQLite's commit with synchronous=FULL writes a batch's pages into the WAL
+// and then fsyncs it, on the writer's thread: under load a third of every
+// batch was the writer waiting for the disk while the next requests waited
+// for the writer. kefu commits with synchronous=NORMAL instead (the pages
+// are written to the WAL, not yet synced) and hands the batch to walSyncer,
+// which fsyncs the WAL and only then acknowledges it, while the writer
+// already runs the next batch. An acknowledged write is on disk exactly as
+// before; the fsync overlaps the next batch instead of delaying it, and one
+// fsync covers every batch committed while the previous one ran.
+//
+// The WAL is only ever appended to between checkpoints, and SQLite replays
+// it in order, stopping at the first frame that is not whole: a durable
+// batch therefore implies every batch before it is durable too. What
+// changes is visibility: a reader may see a write up to one fsync (about
+// 2 ms) before its writer is told it is done; if the machine, not just the
+// process, dies in that moment the write is lost, as any unacknowledged
+// write may be. Checkpoints fsync the WAL themselves before copying it
+// (SQLite does so at every synchronous level but OFF).
+type walSyncer struct {
+	path    string
+	pending chan syncedBatch
+	wg      sync.WaitGroup
+	mu      sync.Mutex // guards f; held through each fsync
+	f       *os.File
+	failed  atomic.Pointer[error] // the failure that stopped writes
+}
+
+// syncedBatch is a committed batch waiting for the fsync that makes it
+// durable; ack then answers its requests.
+type syncedBatch struct{ ack func(error) }
+
+func startWALSyncer(dbPath string) *walSyncer {
+	ws := &walSyncer{path: dbPath + "-wal", pending: make(chan syncedBatch, 1024)}
+	ws.wg.Add(1)
+	go ws.loop()
+	return ws
+}
+
+// loop takes every batch committed so far, syncs once, and acknowledges
+// them in commit order.
+func (ws *walSyncer) loop() {
+	defer ws.wg.Done()
+	var group []syncedBatch
+	for b := range ws.pending {
+		group = append(group[:0], b)
+	gather:
+		for {
+			select {
+			case more, ok := <-ws.pending:
+				if !ok {
+					break gather
+				}
+				group = append(group, more)
+			default:
+				break gather
+			}
+		}
+		err := ws.sync()
+		for _, b := range group {
+			b.ack(err)
+		}
+	}
+}
+
+// after queues a committed batch; ack runs once the WAL holding it is on disk.
+func (ws *walSyncer) after(ack func(error)) { ws.pending <- syncedBatch{ack: ack} }
+
+// sync fsyncs the WAL. A failed fsync leaves the kernel's copy of the pages
+// in doubt (it may drop them and report success next time), so after one
+// failure every later write is refused until kefu restarts and SQLite
+// recovers from what is really on disk — PostgreSQL does the same.
+func (ws *walSyncer) sync() error {
+	if err := ws.err(); err != nil {
+		return err
+	}
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	err := ws.open()
+	if err == nil {
+		err = ws.f.Sync()
+	}
+	if err != nil {
+		err = kefu.Internal(fmt.Errorf("sync write-ahead log: %w", err))
+		ws.failed.CompareAndSwap(nil, &err)
+		return *ws.failed.Load()
+	}
+	return nil
+}
+
+// open keeps a descriptor on the WAL file SQLite is writing; fsync flushes
+// the file's pages whichever descriptor wrote them. The WAL keeps its inode
+// while kefu runs (SQLite resets it in place), but it is checked each time
+// so a WAL deleted and made again is never missed.
+func (ws *walSyncer) open() error {
+	st, err := os.Stat(ws.path)
+	if err != nil {
+		return err
+	}
+	if ws.f != nil {
+		if cur, err := ws.f.Stat(); err == nil && os.SameFile(cur, st) {
+			return nil
+		}
+		ws.f.Close()
+		ws.f = nil
+	}
+	f, err := os.OpenFile(ws.path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	ws.f = f
+	return nil
+}
+
+// err is the failure that stopped writes, if any.
+func (ws *walSyncer) err() error {
+	if p := ws.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// close acknowledges what is queued and releases the file; the writer has
+// stopped, so nothing more arrives.
+func (ws *walSyncer) close() {
+	close(ws.pending)
+	ws.wg.Wait()
+	ws.mu.Lock()
+	if ws.f != nil {
+		ws.f.Close()
+	}
+	ws.mu.Unlock()
+}
+
+// syncFile fsyncs the file at path.
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
