@@ -14,9 +14,10 @@ import (
 // connection in the background (PASSIVE: it never blocks the writer or
 // readers), so the writer only ever appends to the WAL.
 type checkpointer struct {
-	db   *sql.DB
-	stop chan struct{}
-	wg   sync.WaitGroup
+	db     *sql.DB
+	halted func() error // non-nil after a failed WAL sync: checkpoint nothing
+	stop   chan struct{}
+	wg     sync.WaitGroup
 }
 
 // checkpointEvery: every checkpoint copies the pages written since the last
@@ -27,8 +28,8 @@ type checkpointer struct {
 // (docs/benchmarks.md). The WAL then holds up to a second of writes (tens of MB).
 const checkpointEvery = time.Second
 
-func startCheckpointer(db *sql.DB) *checkpointer {
-	c := &checkpointer{db: db, stop: make(chan struct{})}
+func startCheckpointer(db *sql.DB, halted func() error) *checkpointer {
+	c := &checkpointer{db: db, halted: halted, stop: make(chan struct{})}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -39,6 +40,9 @@ func startCheckpointer(db *sql.DB) *checkpointer {
 			case <-c.stop:
 				return
 			case <-t.C:
+				if c.halted() != nil {
+					return
+				}
 				c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
 			}
 		}
@@ -48,9 +52,13 @@ func startCheckpointer(db *sql.DB) *checkpointer {
 
 // close stops the background checkpoints and folds the whole WAL back into
 // the database file, so a stopped kefu leaves one self-contained file.
+// After a failed WAL sync it leaves everything as it is (see walSyncer.sync).
 func (c *checkpointer) close() {
 	close(c.stop)
 	c.wg.Wait()
+	if c.halted() != nil {
+		return
+	}
 	c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`)
 	c.db.Close()
 }

@@ -27,6 +27,11 @@ func (s *Store) Idempotent(ctx context.Context, tenantID, principal, key string)
 	if err != nil {
 		return nil, kefu.Internal(err)
 	}
+	// The saved response is answered again: the write it belongs to must
+	// be durable first, not merely visible.
+	if err := s.durable(ctx); err != nil {
+		return nil, err
+	}
 	return &sv, nil
 }
 

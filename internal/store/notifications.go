@@ -79,7 +79,12 @@ func (s *Store) DueNotifications(ctx context.Context, limit int) ([]Notification
 	if err != nil {
 		return nil, kefu.Internal(err)
 	}
-	return scanNotifications(rows, false)
+	due, err := scanNotifications(rows, false)
+	if err != nil || len(due) == 0 {
+		return due, err
+	}
+	// They are about to be sent: the writes that queued them must be durable.
+	return due, s.durable(ctx)
 }
 
 // NotificationResult records one delivery attempt: sent, or failed with the

@@ -268,7 +268,11 @@ func (s *Store) RoutableTickets(ctx context.Context, tenantID string) ([]RoutedT
 		}
 		out = append(out, t)
 	}
-	return out, kefu.InternalOrNil(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, kefu.Internal(err)
+	}
+	// Routing offers them to agents: only tickets that are durable.
+	return out, s.durable(ctx)
 }
 
 // ErrAssignmentChanged says a routed assignment lost a race: the ticket's

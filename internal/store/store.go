@@ -181,8 +181,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		cdb.SetMaxOpenConns(1)
-		s.checkpoints = startCheckpointer(cdb)
 		s.walSync = startWALSyncer(s.path)
+		s.checkpoints = startCheckpointer(cdb, s.walSync.err)
 	}
 	if s.dialect == Postgres {
 		s.stats = startStatsKeeper(s.rdb)
@@ -192,6 +192,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 }
 
 func (s *Store) closeDBs() {
+	if s.walSync != nil && s.walSync.err() != nil {
+		// The last connection to close would checkpoint the WAL into the
+		// database file, pages the failed sync may have lost included:
+		// leave the files to SQLite's recovery at the next start.
+		s.log.Error("write-ahead log sync failed: the database is left for recovery at the next start", "err", s.walSync.err())
+		return
+	}
 	s.wstmts.close()
 	s.rstmts.close()
 	if s.wdb != nil && s.wdb != s.rdb {
@@ -239,7 +246,7 @@ func (s *Store) Now() time.Time { return s.clock.Now().UTC() }
 // Migrate applies the embedded migrations that have not run yet, each in its
 // own transaction, in file-name order. Migrations are never edited after a
 // release; a new change is a new file.
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) (err error) {
 	dir := "migrations/" + string(s.dialect)
 	entries, err := fs.ReadDir(migrationFS, dir)
 	if err != nil {
@@ -269,6 +276,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7415001)`)
 	}
 	applied := 0
+	if s.dialect == SQLite {
+		// The writer's connection commits without fsync (walsync.go): what
+		// was applied is synced however the loop ends.
+		defer func() {
+			if applied > 0 {
+				if serr := syncFile(s.path + "-wal"); serr != nil && err == nil {
+					err = fmt.Errorf("sync migrations: %w", serr)
+				}
+			}
+		}()
+	}
 	for _, name := range names {
 		var n int
 		if err := wdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, name).Scan(&n); err != nil {
@@ -298,12 +316,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		s.log.Info("migration applied", "name", name, "dialect", s.dialect)
 		applied++
-	}
-	if applied > 0 && s.dialect == SQLite {
-		// The writer's connection commits without fsync (walsync.go).
-		if err := syncFile(s.path + "-wal"); err != nil {
-			return fmt.Errorf("sync migrations: %w", err)
-		}
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -30,6 +32,8 @@ import (
 type walSyncer struct {
 	path    string
 	pending chan syncedBatch
+	qmu     sync.RWMutex // guards closing pending against late senders
+	closed  bool
 	wg      sync.WaitGroup
 	mu      sync.Mutex // guards f; held through each fsync
 	f       *os.File
@@ -73,13 +77,25 @@ func (ws *walSyncer) loop() {
 	}
 }
 
-// after queues a committed batch; ack runs once the WAL holding it is on disk.
-func (ws *walSyncer) after(ack func(error)) { ws.pending <- syncedBatch{ack: ack} }
+// after queues ack to run once everything committed so far is on disk (or
+// the sync failed). Acks run in the order they were queued. It reports
+// false when the syncer is closed and ack will not run.
+func (ws *walSyncer) after(ack func(error)) bool {
+	ws.qmu.RLock()
+	defer ws.qmu.RUnlock()
+	if ws.closed {
+		return false
+	}
+	ws.pending <- syncedBatch{ack: ack}
+	return true
+}
 
 // sync fsyncs the WAL. A failed fsync leaves the kernel's copy of the pages
 // in doubt (it may drop them and report success next time), so after one
-// failure every later write is refused until kefu restarts and SQLite
-// recovers from what is really on disk — PostgreSQL does the same.
+// failure every later write is refused, checkpoints stop and the database
+// is not closed cleanly (closing would checkpoint pages that may never have
+// reached the WAL on disk), until kefu restarts and SQLite recovers from
+// what is really on disk — PostgreSQL does the same.
 func (ws *walSyncer) sync() error {
 	if err := ws.err(); err != nil {
 		return err
@@ -91,7 +107,7 @@ func (ws *walSyncer) sync() error {
 		err = ws.f.Sync()
 	}
 	if err != nil {
-		err = kefu.Internal(fmt.Errorf("sync write-ahead log: %w", err))
+		err = kefu.Internal(fmt.Errorf("sync write-ahead log (writes since the last sync may or may not be saved; kefu refuses writes until restarted): %w", err))
 		ws.failed.CompareAndSwap(nil, &err)
 		return *ws.failed.Load()
 	}
@@ -133,7 +149,10 @@ func (ws *walSyncer) err() error {
 // close acknowledges what is queued and releases the file; the writer has
 // stopped, so nothing more arrives.
 func (ws *walSyncer) close() {
+	ws.qmu.Lock()
+	ws.closed = true
 	close(ws.pending)
+	ws.qmu.Unlock()
 	ws.wg.Wait()
 	ws.mu.Lock()
 	if ws.f != nil {
@@ -150,4 +169,25 @@ func syncFile(path string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// durable returns once every write committed before the call is on disk.
+// Whatever acts outside kefu on rows it read (a replayed response, an alert
+// sent) waits for it first: on SQLite a reader may see a batch before its
+// fsync (walsync.go). On PostgreSQL a commit is durable before it is
+// visible, and this returns at once.
+func (s *Store) durable(ctx context.Context) error {
+	if s.walSync == nil {
+		return nil
+	}
+	done := make(chan error, 1)
+	if !s.walSync.after(func(err error) { done <- err }) {
+		return kefu.Internal(errors.New("store closed"))
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -2,37 +2,87 @@ package store
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
 )
 
-// A write on SQLite is acknowledged only after walSyncer has synced the WAL
-// it went into; when that sync fails, the write's caller is told, and every
-// later write is refused (and readiness fails) until kefu restarts, because
-// after a failed fsync nobody knows what is on disk.
-func TestFailedWALSyncStopsWrites(t *testing.T) {
-	ctx := context.Background()
+func openSQLite(t *testing.T) (*Store, string) {
+	t.Helper()
 	dir := t.TempDir()
-	s, err := Open(ctx, Options{DSN: filepath.Join(dir, "kefu.db")})
+	s, err := Open(context.Background(), Options{DSN: filepath.Join(dir, "kefu.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	if s.walSync == nil {
 		t.Fatal("SQLite store has no WAL syncer")
 	}
-	tenant := func(slug string) error {
-		_, err := s.CreateTenant(ctx, System, NewTenant{Tenant: kefu.Tenant{Slug: slug, Name: slug}})
-		return err
+	return s, dir
+}
+
+// holdSync stops the syncer from syncing until the returned release runs
+// (release is safe to call twice; the test registers it so a failing test
+// does not leave Close waiting on the syncer).
+func holdSync(t *testing.T, s *Store) (release func()) {
+	s.walSync.mu.Lock()
+	var once sync.Once
+	release = func() { once.Do(s.walSync.mu.Unlock) }
+	t.Cleanup(release)
+	return release
+}
+
+func createTenant(s *Store, slug string) error {
+	_, err := s.CreateTenant(context.Background(), System, NewTenant{Tenant: kefu.Tenant{Slug: slug, Name: slug}})
+	return err
+}
+
+// waitVisible waits until a reader sees the tenant, i.e. its batch committed.
+func waitVisible(t *testing.T, s *Store, slug string) {
+	t.Helper()
+	for {
+		var n int
+		if err := s.rdb.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM tenants WHERE slug = $1`, slug).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
-	if err := tenant("before"); err != nil {
+}
+
+// notYet fails if ch has an answer: nothing may be answered while the sync
+// of what it depends on is held back.
+func notYet[T any](t *testing.T, ch chan T, what string) {
+	t.Helper()
+	select {
+	case v := <-ch:
+		t.Fatalf("%s was answered before the WAL was synced (%v)", what, v)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// A write on SQLite is acknowledged only after walSyncer has synced the WAL
+// it went into; when that sync fails, the write's caller is told, nothing of
+// it is published, every later write is refused, readiness fails, and the
+// database is left for SQLite's recovery instead of being checkpointed at
+// Close, because after a failed fsync nobody knows what is on disk.
+func TestFailedWALSyncStopsWrites(t *testing.T) {
+	ctx := context.Background()
+	s, dir := openSQLite(t)
+	var published atomic.Int64
+	s.OnCommit(func(evs []kefu.Event) { published.Add(int64(len(evs))) })
+	if err := createTenant(s, "before"); err != nil {
 		t.Fatalf("write with a working sync: %v", err)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, "kefu.db-wal")); err != nil || fi.Size() == 0 {
-		t.Fatalf("the write is not in the WAL: %v", err)
+	if published.Load() == 0 {
+		t.Fatal("the synced write published no events")
 	}
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("ready before the failure: %v", err)
@@ -47,14 +97,18 @@ func TestFailedWALSyncStopsWrites(t *testing.T) {
 	}
 	s.walSync.mu.Unlock()
 
-	err = tenant("during")
+	before := published.Load()
+	err := createTenant(s, "during")
 	if err == nil {
 		t.Fatal("a write whose sync failed was acknowledged")
 	}
 	if kefu.KindOf(err) != kefu.KindInternal {
 		t.Fatalf("failed sync: got %v, want an internal error", err)
 	}
-	if err := tenant("after"); err == nil {
+	if published.Load() != before {
+		t.Fatal("the events of a write whose sync failed were published")
+	}
+	if err := createTenant(s, "after"); err == nil {
 		t.Fatal("a write after a failed sync was accepted")
 	}
 	var n int
@@ -64,45 +118,79 @@ func TestFailedWALSyncStopsWrites(t *testing.T) {
 	if err := s.Ping(ctx); err == nil {
 		t.Fatal("the store reports ready after a failed sync")
 	}
+	if err := s.durable(ctx); err == nil {
+		t.Fatal("durable() succeeded after a failed sync")
+	}
+	s.Close()
+	if fi, err := os.Stat(filepath.Join(dir, "kefu.db-wal")); err != nil || fi.Size() == 0 {
+		t.Fatalf("Close checkpointed the WAL after a failed sync (%v)", err)
+	}
 }
 
-// The writer runs ahead of the fsync, but no request is answered before
-// the fsync of the WAL holding its write has returned.
+// The writer runs ahead of the fsync, but no request is answered before the
+// fsync of the WAL holding its write has returned.
 func TestWriteAnsweredOnlyAfterWALSync(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, Options{DSN: filepath.Join(t.TempDir(), "kefu.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := openSQLite(t)
 	defer s.Close()
-	s.walSync.mu.Lock() // the syncer cannot sync until this is released
+	release := holdSync(t, s)
 	done := make(chan error, 1)
-	go func() {
-		_, err := s.CreateTenant(ctx, System, NewTenant{Tenant: kefu.Tenant{Slug: "held", Name: "held"}})
-		done <- err
-	}()
-	// The write commits (readers see it) while its fsync is held back.
-	for {
-		var n int
-		if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM tenants WHERE slug = 'held'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 1 {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the write was answered before its WAL was synced (%v)", err)
-		default:
-		}
-	}
-	select {
-	case err := <-done:
-		t.Fatalf("the write was answered before its WAL was synced (%v)", err)
-	default:
-	}
-	s.walSync.mu.Unlock()
+	go func() { done <- createTenant(s, "held") }()
+	waitVisible(t, s, "held") // committed: readers see it
+	notYet(t, done, "the write")
+	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// What rests on rows of a batch not yet synced waits for that sync: a
+// saved response is replayed, and a write that failed against such rows is
+// answered, only once they are durable.
+func TestAnswersRestingOnUnsyncedRowsWait(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openSQLite(t)
+	defer s.Close()
+	if err := createTenant(s, "t"); err != nil {
+		t.Fatal(err)
+	}
+	release := holdSync(t, s)
+	first := make(chan error, 1)
+	go func() {
+		first <- s.Write(ctx, func(tx *Tx) error {
+			if _, err := tx.exec(`INSERT INTO tenants (id, slug, name, locale, time_zone, created_at) VALUES ($1, 'held', 'held', 'en', 'UTC', 0)`, newID()); err != nil {
+				return err
+			}
+			return tx.SaveIdempotent("t", "p", "key-1", Saved{RequestHash: "h", Status: 201, Body: []byte(`{}`)})
+		})
+	}()
+	waitVisible(t, s, "held")
+
+	replay := make(chan *Saved, 1)
+	go func() {
+		sv, err := s.Idempotent(ctx, "t", "p", "key-1")
+		if err != nil {
+			t.Error(err)
+		}
+		replay <- sv
+	}()
+	failed := make(chan error, 1)
+	go func() {
+		failed <- s.Write(ctx, func(tx *Tx) error {
+			return tx.SaveIdempotent("t", "p", "key-1", Saved{RequestHash: "h", Status: 201, Body: []byte(`{}`)})
+		})
+	}()
+	notYet(t, replay, "the replay of a saved response")
+	notYet(t, failed, "a write that failed on an unsynced key")
+	notYet(t, first, "the write")
+	release()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if sv := <-replay; sv == nil || sv.Status != 201 {
+		t.Fatalf("replay: %+v", sv)
+	}
+	var ke *kefu.Error
+	if err := <-failed; !errors.As(err, &ke) || ke.Code != "idempotency_replay" {
+		t.Fatalf("twin write: %v, want idempotency_replay", err)
 	}
 }

@@ -105,7 +105,10 @@ func marshal(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// AfterCommit runs f once the batch holding this operation is durable.
+// AfterCommit runs f once the batch holding this operation has committed,
+// before the next batch runs. On SQLite that may be just before the batch
+// is durable (walsync.go): f is for caches and wake-ups, not for effects
+// outside kefu, which read what they act on and wait for Store.durable.
 func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 
 func nullJSON(b json.RawMessage) any {
@@ -237,9 +240,14 @@ func (w *writer) commit(batch []*writeOp) {
 			failed, err = w.try(live)
 		}
 		if err == nil {
-			if w.s.walSync != nil {
-				w.s.walSync.after(func(err error) { w.acknowledge(live, err) })
-			} else {
+			// Caches are forgotten at once, before the next batch reads
+			// them; answers and events wait for the batch to be durable.
+			for _, op := range live {
+				for _, f := range op.tx.after {
+					f()
+				}
+			}
+			if w.s.walSync == nil || !w.s.walSync.after(func(err error) { w.acknowledge(live, err) }) {
 				w.acknowledge(live, nil)
 			}
 			return
@@ -255,19 +263,18 @@ func (w *writer) commit(batch []*writeOp) {
 		}
 		if failed < 0 { // begin, flush or commit failed: nobody's write happened
 			for _, op := range live {
-				op.done <- err
+				w.answer(op, err)
 			}
 			return
 		}
-		live[failed].done <- err
+		w.answer(live[failed], err)
 		live = append(live[:failed], live[failed+1:]...)
 	}
 }
 
-// acknowledge answers a committed batch once it is durable: its after-commit
-// work runs and its events are published. err is a failed sync of the
-// committed batch (SQLite): its requests are told, and nothing is published
-// of what may not be on disk.
+// acknowledge answers a committed batch once it is durable and publishes
+// its events. err is a failed sync of the committed batch (SQLite): its
+// requests are told, and nothing is published of what may not be on disk.
 func (w *writer) acknowledge(live []*writeOp, err error) {
 	if err != nil {
 		for _, op := range live {
@@ -276,9 +283,6 @@ func (w *writer) acknowledge(live []*writeOp, err error) {
 		return
 	}
 	for _, op := range live {
-		for _, f := range op.tx.after {
-			f()
-		}
 		op.done <- nil
 	}
 	var evs []kefu.Event
@@ -288,6 +292,17 @@ func (w *writer) acknowledge(live []*writeOp, err error) {
 	w.batches.Add(1)
 	w.done.Add(uint64(len(live)))
 	w.s.publish(evs)
+}
+
+// answer tells an operation that failed. On SQLite the answer waits, in
+// order, for the batches committed before it to be durable: the failure may
+// come from their rows (a key taken, a state changed), and what the caller
+// does next (replay a saved response) must not rest on rows a power loss
+// could still take back.
+func (w *writer) answer(op *writeOp, err error) {
+	if w.s.walSync == nil || !w.s.walSync.after(func(error) { op.done <- err }) {
+		op.done <- err
+	}
 }
 
 // try returns the index of the failing op and its error, or -1 and the error
