@@ -22,15 +22,23 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	natsURL := fs.String("nats", env("nats", ""), "NATS server (nats://host:4222) joining this node to others on the same PostgreSQL [KEFU_NATS]")
 	node := fs.String("node", env("node", ""), "this node's name in leases and logs (default: a fresh id) [KEFU_NODE]")
 	dev := fs.Bool("dev", envBool("dev"), "dev mode: a clock that 'kefu clock advance' and the dev API move forward, for demos and tests [KEFU_DEV]")
+	defWriters, err := envInt("writers", 4)
+	if err != nil {
+		return err
+	}
+	writers := fs.Int("writers", defWriters, "PostgreSQL write transactions in flight on this node, 1–64 (SQLite always has one) [KEFU_WRITERS]")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *writers < 1 || *writers > 64 {
+		return fmt.Errorf("--writers must be between 1 and 64, not %d", *writers)
 	}
 	if *natsURL != "" && d.db == "" {
 		return errors.New("--nats joins nodes that share a PostgreSQL database: give --db postgres://… too")
 	}
 	log := newLogger(stderr)
 	cfg := server.Config{Addr: *addr, DataDir: d.data, DSN: d.db, Demo: *demoFlag, Pprof: *pprofFlag, Version: version, Logger: log, Out: stdout,
-		AdminEmail: env("admin_email", ""), AdminPassword: env("admin_password", ""), NATS: *natsURL, Node: *node, Dev: *dev}
+		AdminEmail: env("admin_email", ""), AdminPassword: env("admin_password", ""), NATS: *natsURL, Node: *node, Dev: *dev, Writers: *writers}
 	if cfg.Dev {
 		if cfg.NATS != "" {
 			return errors.New("--dev moves this node's clock alone: it cannot join other nodes (--nats)")

@@ -118,6 +118,19 @@ func env(name, def string) string {
 	return def
 }
 
+// envInt is the KEFU_ variable for an integer flag, or def when it is not set.
+func envInt(name string, def int) (int, error) {
+	v := env(name, "")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("KEFU_%s=%q is not a whole number", strings.ToUpper(name), v)
+	}
+	return n, nil
+}
+
 func envBool(name string) bool {
 	b, _ := strconv.ParseBool(env(name, "false"))
 	return b

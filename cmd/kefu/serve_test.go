@@ -43,3 +43,23 @@ func startServe(t *testing.T, bin string, env []string, stderr io.Writer, args .
 	t.Fatal("kefu serve did not start")
 	return nil, ""
 }
+
+// Bad writer counts are refused before anything opens, naming the problem.
+func TestServeRefusesBadWriters(t *testing.T) {
+	for _, tc := range []struct {
+		env, args []string
+		want      string
+	}{
+		{args: []string{"--writers", "0"}, want: "--writers must be between 1 and 64, not 0"},
+		{args: []string{"--writers", "65"}, want: "--writers must be between 1 and 64, not 65"},
+		{env: []string{"KEFU_WRITERS", "abc"}, want: `KEFU_WRITERS="abc" is not a whole number`},
+	} {
+		if tc.env != nil {
+			t.Setenv(tc.env[0], tc.env[1])
+		}
+		err := cmdServe(t.Context(), append([]string{"--data", t.TempDir()}, tc.args...), io.Discard, io.Discard)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%v %v: got %v, want %q", tc.env, tc.args, err, tc.want)
+		}
+	}
+}

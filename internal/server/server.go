@@ -38,6 +38,7 @@ type Config struct {
 	Pprof         bool   // serve /debug/pprof/ (for profiling; keep off in production)
 	NATS          string // NATS URL: routing shared with the other nodes on the same PostgreSQL
 	Node          string // this node's name in leases and logs
+	Writers       int    // PostgreSQL write transactions in flight (0: the store's default)
 	Version       string
 	// Dev runs the node on the dev clock (wall time plus an offset that the
 	// dev API and `kefu clock advance` move forward).
@@ -62,7 +63,7 @@ func OpenStore(ctx context.Context, c Config) (*store.Store, error) {
 	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	return store.Open(ctx, store.Options{DSN: c.ResolveDSN(), Clock: c.Clock, Logger: c.Logger})
+	return store.Open(ctx, store.Options{DSN: c.ResolveDSN(), Clock: c.Clock, Logger: c.Logger, Writers: c.Writers})
 }
 
 // Node is a running kefu node's parts.
