@@ -133,6 +133,7 @@ type writer struct {
 	ops      chan *writeOp   // any writer may take these
 	keyed    []chan *writeOp // writes about one ticket go to one writer
 	maxBatch int
+	unsynced chan struct{} // SQLite: closed once the last committed batch is durable
 	wg       sync.WaitGroup
 	once     sync.Once
 }
@@ -247,9 +248,24 @@ func (w *writer) commit(batch []*writeOp) {
 					f()
 				}
 			}
-			if w.s.walSync == nil || !w.s.walSync.after(func(err error) { w.acknowledge(live, err) }) {
+			if w.s.walSync == nil {
 				w.acknowledge(live, nil)
+				return
 			}
+			synced := make(chan struct{})
+			if !w.s.walSync.after(func(err error) { w.acknowledge(live, err); close(synced) }) {
+				w.acknowledge(live, nil)
+				close(synced)
+			}
+			// One batch's fsync overlaps the next batch's work, not more:
+			// before gathering again, wait for the batch before this one.
+			// Requests arriving meanwhile join the next batch, which keeps
+			// batches large (a free-running writer committed batches of 4
+			// instead of 15 and spent the saved time on per-commit work).
+			if w.unsynced != nil {
+				<-w.unsynced
+			}
+			w.unsynced = synced
 			return
 		}
 		if failed < 0 && len(live) > 1 && isDataError(err) {
