@@ -81,8 +81,11 @@ func TestFailedWALSyncStopsWrites(t *testing.T) {
 	if err := createTenant(s, "before"); err != nil {
 		t.Fatalf("write with a working sync: %v", err)
 	}
-	if published.Load() == 0 {
-		t.Fatal("the synced write published no events")
+	// Events are published just after the write is answered.
+	for deadline := time.Now().Add(10 * time.Second); published.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the synced write published no events")
+		}
 	}
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("ready before the failure: %v", err)
