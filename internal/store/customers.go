@@ -171,8 +171,8 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifF
 		}
 	} else if len(c.Identities) == 1 && ifFree {
 		// SQLite: the customer, then its identity unless somebody has it
-		// (a batch before, committed after the caller looked); then the
-		// customer goes again, before anything else was written of it.
+		// (a batch committed after the caller looked); if somebody does,
+		// the customer is deleted again before anything else of it is written.
 		if _, err := tx.exec(insertCustomer, args...); err != nil {
 			return c, kefu.Internal(err)
 		}

@@ -17,9 +17,9 @@ import (
 // for the writer. kefu commits with synchronous=NORMAL instead (the pages
 // are written to the WAL, not yet synced) and hands the batch to walSyncer,
 // which fsyncs the WAL and only then acknowledges it, while the writer
-// already runs the next batch. An acknowledged write is on disk exactly as
-// before; the fsync overlaps the next batch instead of delaying it, and one
-// fsync covers every batch committed while the previous one ran.
+// already runs the next batch (one batch ahead, no more: see
+// writer.commit). An acknowledged write is on disk exactly as before; the
+// fsync overlaps the next batch instead of delaying it.
 //
 // The WAL is only ever appended to between checkpoints, and SQLite replays
 // it in order, stopping at the first frame that is not whole: a durable
