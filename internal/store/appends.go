@@ -100,15 +100,7 @@ func writeValues(q *strings.Builder, args *[]any, rows [][]any) {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteByte('(')
-		for j, v := range row {
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			*args = append(*args, v)
-			q.WriteString(placeholder(len(*args)))
-		}
-		q.WriteByte(')')
+		writeTuple(q, args, row)
 	}
 }
 

@@ -124,17 +124,24 @@ func (s *Store) ticketCommitments(ctx context.Context, q querier, tenantID, tick
 // commitmentRows reads the commitments a query of commitmentCols returns,
 // and closes its rows.
 func commitmentRows(rows *sql.Rows, err error) ([]kefu.Commitment, error) {
+	return collect(rows, err, scanCommitment)
+}
+
+// collect reads every row of a query with scan, and closes the rows; err is
+// the query's own error, so a call can wrap the query directly. The result
+// is never nil (an empty list encodes as []).
+func collect[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, kefu.Internal(err)
 	}
 	defer rows.Close()
-	out := []kefu.Commitment{}
+	out := []T{}
 	for rows.Next() {
-		c, err := scanCommitment(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, kefu.Internal(err)
 		}
-		out = append(out, c)
+		out = append(out, v)
 	}
 	return out, kefu.InternalOrNil(rows.Err())
 }
@@ -272,19 +279,7 @@ func (s *Store) ActionRequests(ctx context.Context, sc Scope, state, ticketID st
 	rows, err := s.db.QueryContext(ctx, `SELECT `+actionCols+` FROM action_requests a JOIN tickets t ON t.id = a.ticket_id
 		WHERE a.tenant_id = $1 AND ($2 = '' OR a.state = $2) AND ($3 = '' OR a.ticket_id = $3) AND `+vis+
 		` ORDER BY a.requested_at DESC, a.id DESC LIMIT `+placeholder(len(args)), args...)
-	if err != nil {
-		return nil, kefu.Internal(err)
-	}
-	defer rows.Close()
-	out := []kefu.ActionRequest{}
-	for rows.Next() {
-		r, err := scanAction(rows)
-		if err != nil {
-			return nil, kefu.Internal(err)
-		}
-		out = append(out, r)
-	}
-	return out, kefu.InternalOrNil(rows.Err())
+	return collect(rows, err, scanAction)
 }
 
 // DecideAction approves or refuses a pending request. The caller has

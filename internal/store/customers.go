@@ -289,6 +289,12 @@ func inList(vals []string, args *[]any) string {
 		return "(NULL)"
 	}
 	var b strings.Builder
+	writeTuple(&b, args, vals)
+	return b.String()
+}
+
+// writeTuple appends vals as parameters and writes "($n, $n+1, …)".
+func writeTuple[T any](b *strings.Builder, args *[]any, vals []T) {
 	b.WriteByte('(')
 	for i, v := range vals {
 		if i > 0 {
@@ -298,7 +304,6 @@ func inList(vals []string, args *[]any) string {
 		b.WriteString(placeholder(len(*args)))
 	}
 	b.WriteByte(')')
-	return b.String()
 }
 
 func placeholder(n int) string {

@@ -241,19 +241,7 @@ func (s *Store) Emergencies(ctx context.Context, sc Scope, open bool, ticketID s
 		FROM emergencies e JOIN tickets t ON t.id = e.ticket_id
 		WHERE e.tenant_id = $1 AND ($2 = 0 OR e.acked_at IS NULL) AND ($3 = '' OR e.ticket_id = $3) AND ` + ticketVisible(sc, "t", &args)
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY e.raised_at DESC, e.id DESC LIMIT 500`, args...)
-	if err != nil {
-		return nil, kefu.Internal(err)
-	}
-	defer rows.Close()
-	out := []kefu.Emergency{}
-	for rows.Next() {
-		e, err := scanEmergency(rows)
-		if err != nil {
-			return nil, kefu.Internal(err)
-		}
-		out = append(out, e)
-	}
-	return out, kefu.InternalOrNil(rows.Err())
+	return collect(rows, err, scanEmergency)
 }
 
 // AckEmergency records that a person has taken an emergency on; it stops

@@ -68,8 +68,7 @@ func (b *ftsBatch) flush(tx *Tx) error {
 			if n > 0 {
 				vals.WriteString(", ")
 			}
-			args = append(args, k.id, b.docs[k])
-			vals.WriteString("(" + placeholder(len(args)-1) + ", " + placeholder(len(args)) + ")")
+			writeTuple(&vals, &args, []string{k.id, b.docs[k]})
 			n++
 			if n == ftsChunk {
 				if err := write(); err != nil {

@@ -194,19 +194,7 @@ func (s *Store) Parties(ctx context.Context, sc Scope, f PartyFilter) ([]Party, 
 		AND ($4 < 0 OR ($4 = 1 AND p.restricted_at IS NOT NULL) OR ($4 = 0 AND p.restricted_at IS NULL)) AND ` + partyVisible(sc, "p", &args)
 	args = append(args, clampLimit(f.Limit))
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY p.kind, p.name, p.id LIMIT `+placeholder(len(args)), args...)
-	if err != nil {
-		return nil, kefu.Internal(err)
-	}
-	defer rows.Close()
-	out := []Party{}
-	for rows.Next() {
-		p, err := scanParty(rows)
-		if err != nil {
-			return nil, kefu.Internal(err)
-		}
-		out = append(out, p)
-	}
-	return out, kefu.InternalOrNil(rows.Err())
+	return collect(rows, err, scanParty)
 }
 
 func validateParty(kind, name, phone, externalID string) (string, error) {
@@ -522,19 +510,7 @@ func (s *Store) Relays(ctx context.Context, sc Scope, ticketID string) ([]Relay,
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+relayCols+` FROM relays r JOIN parties p ON p.id = r.party_id
 		WHERE r.tenant_id = $1 AND r.ticket_id = $2 ORDER BY r.opened_at, r.id`, sc.TenantID, ticketID)
-	if err != nil {
-		return nil, kefu.Internal(err)
-	}
-	defer rows.Close()
-	out := []Relay{}
-	for rows.Next() {
-		r, err := scanRelay(rows)
-		if err != nil {
-			return nil, kefu.Internal(err)
-		}
-		out = append(out, r)
-	}
-	return out, kefu.InternalOrNil(rows.Err())
+	return collect(rows, err, scanRelay)
 }
 
 // RelayOf reads one relay of a ticket with its messages, oldest first.

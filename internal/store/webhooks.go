@@ -240,19 +240,7 @@ func (s *Store) Deliveries(ctx context.Context, tenantID, webhookID string, limi
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
 		tenantID, webhookID, clampLimit(limit))
-	if err != nil {
-		return nil, kefu.Internal(err)
-	}
-	defer rows.Close()
-	out := []kefu.Delivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, kefu.Internal(err)
-		}
-		out = append(out, d)
-	}
-	return out, kefu.InternalOrNil(rows.Err())
+	return collect(rows, err, scanDelivery)
 }
 
 // DueDelivery is a claimed delivery with its target.
