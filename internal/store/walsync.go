@@ -35,8 +35,9 @@ type walSyncer struct {
 	qmu     sync.RWMutex // guards closing pending against late senders
 	closed  bool
 	wg      sync.WaitGroup
-	mu      sync.Mutex // guards f; held through each fsync
+	mu      sync.Mutex // guards f and fi; held through each fsync
 	f       *os.File
+	fi      os.FileInfo           // f's file, to notice a WAL made anew
 	failed  atomic.Pointer[error] // the failure that stopped writes
 }
 
@@ -124,7 +125,7 @@ func (ws *walSyncer) open() error {
 		return err
 	}
 	if ws.f != nil {
-		if cur, err := ws.f.Stat(); err == nil && os.SameFile(cur, st) {
+		if os.SameFile(ws.fi, st) {
 			return nil
 		}
 		ws.f.Close()
@@ -134,7 +135,12 @@ func (ws *walSyncer) open() error {
 	if err != nil {
 		return err
 	}
-	ws.f = f
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	ws.f, ws.fi = f, fi
 	return nil
 }
 
