@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -29,16 +31,25 @@ import (
 // process, dies in that moment the write is lost, as any unacknowledged
 // write may be. Checkpoints fsync the WAL themselves before copying it
 // (SQLite does so at every synchronous level but OFF).
+//
+// On Linux the syncs after a WAL file's first are fdatasync (syncData), as
+// SQLite's own commits and PostgreSQL's WAL use; the first is a full fsync
+// with the directory's, so a WAL SQLite has just made keeps its name.
 type walSyncer struct {
 	path    string
 	pending chan syncedBatch
 	qmu     sync.RWMutex // guards closing pending against late senders
 	closed  bool
 	wg      sync.WaitGroup
-	mu      sync.Mutex // guards f and fi; held through each fsync
+	mu      sync.Mutex // guards f, fi, fresh and fullSyncs; held through each fsync
 	f       *os.File
-	fi      os.FileInfo           // f's file, to notice a WAL made anew
-	failed  atomic.Pointer[error] // the failure that stopped writes
+	fi      os.FileInfo // f's file, to notice a WAL made anew
+	// fresh: f was just opened, so its first sync is a full fsync with the
+	// directory's (the file's name and size); the later ones sync its data
+	// (see syncData). fullSyncs counts the full ones, for tests.
+	fresh     bool
+	fullSyncs int
+	failed    atomic.Pointer[error] // the failure that stopped writes
 }
 
 // syncedBatch is a committed batch waiting for the fsync that makes it
@@ -104,8 +115,14 @@ func (ws *walSyncer) sync() error {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	err := ws.open()
-	if err == nil {
-		err = ws.f.Sync()
+	if err == nil && ws.fresh {
+		if err = ws.f.Sync(); err == nil {
+			err = syncDir(filepath.Dir(ws.path))
+		}
+		ws.fresh = err != nil
+		ws.fullSyncs++
+	} else if err == nil {
+		err = syncData(ws.f)
 	}
 	if err != nil {
 		err = kefu.Internal(fmt.Errorf("sync write-ahead log (writes since the last sync may or may not be saved; kefu refuses writes until restarted): %w", err))
@@ -140,7 +157,7 @@ func (ws *walSyncer) open() error {
 		f.Close()
 		return err
 	}
-	ws.f, ws.fi = f, fi
+	ws.f, ws.fi, ws.fresh = f, fi, true
 	return nil
 }
 
@@ -165,6 +182,20 @@ func (ws *walSyncer) close() {
 		ws.f.Close()
 	}
 	ws.mu.Unlock()
+}
+
+// syncDir makes a file's name in dir durable (a WAL SQLite has just made).
+// Windows cannot flush a directory handle; NTFS journals names itself.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // syncFile fsyncs the file at path.

@@ -197,3 +197,46 @@ func TestAnswersRestingOnUnsyncedRowsWait(t *testing.T) {
 		t.Fatalf("twin write: %v, want idempotency_replay", err)
 	}
 }
+
+// The first sync of a WAL file kefu has not synced before is a full fsync
+// with its directory's (its name and size must survive too); every later
+// sync of the same file makes only its data durable. A WAL deleted and made
+// again is synced in full again.
+func TestWALSyncFullOncePerFile(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openSQLite(t)
+	defer s.Close()
+	for i := range 20 {
+		if err := createTenant(s, "full-once-"+string(rune('a'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.durable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.walSync.mu.Lock()
+	full := s.walSync.fullSyncs
+	s.walSync.mu.Unlock()
+	if full != 1 {
+		t.Fatalf("the WAL was synced in full %d times in 20 writes; want once, then data only", full)
+	}
+
+	// Swap the WAL for a new file: the next sync must notice and sync it,
+	// and its directory, in full.
+	s.walSync.mu.Lock()
+	s.walSync.fi = fakeOtherFile{s.walSync.fi}
+	s.walSync.mu.Unlock()
+	if err := createTenant(s, "full-once-new"); err != nil {
+		t.Fatal(err)
+	}
+	s.walSync.mu.Lock()
+	full = s.walSync.fullSyncs
+	s.walSync.mu.Unlock()
+	if full != 2 {
+		t.Fatalf("after the WAL file changed, full syncs = %d; want 2", full)
+	}
+}
+
+// fakeOtherFile is a FileInfo os.SameFile holds for another file than the
+// WAL on disk, as if SQLite had deleted and made it again.
+type fakeOtherFile struct{ os.FileInfo }
