@@ -26,6 +26,8 @@ func newMetrics(s *store.Store) *nodeMetrics {
 	}
 	reg.NewGaugeFunc("kefu_store_write_batches", "Group-commit batches committed since start.", func() float64 { return float64(s.WriteStats().Batches) })
 	reg.NewGaugeFunc("kefu_store_write_ops", "Write operations committed since start.", func() float64 { return float64(s.WriteStats().Ops) })
+	reg.NewGaugeFunc("kefu_store_search_pending_pages_merged", "PostgreSQL: pages of the search indexes' pending lists merged in the background since start.",
+		func() float64 { return float64(s.WriteStats().SearchPendingMerged) })
 	return m
 }
 

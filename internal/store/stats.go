@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,48 +19,97 @@ import (
 // analyses one that changed by half since its last statistics (at least
 // a thousand rows): often while a table is young, rarely once it is large,
 // where autovacuum keeps up by itself.
+//
+// The keeper also empties the search indexes' pending lists. A GIN index
+// (fastupdate, PostgreSQL's default) adds new entries to a pending list and
+// merges the list into the index when it passes gin_pending_list_limit
+// (4 MB), inside whichever insert passes it, or when a vacuum runs. That
+// insert, a ticket create, then took up to 350–580 ms, and every search
+// meanwhile scans the whole list (docs/benchmarks.md). Merged every second
+// from the keeper's connection, the list stays short and no request pays.
 type statsKeeper struct {
 	db   *sql.DB
 	stop chan struct{}
 	wg   sync.WaitGroup
+	// gin lists the GIN indexes still to clean; one this role may not clean
+	// (not the owner) is dropped, so PostgreSQL's log is not filled with it.
+	gin       []string
+	ginPasses atomic.Uint64 // cleaning passes finished
+	ginPages  atomic.Uint64 // pending-list pages merged
 }
 
-const statsEvery = 5 * time.Second
+const (
+	statsEvery    = 5 * time.Second
+	ginCleanEvery = time.Second
+)
+
+// ginIndexes are the GIN indexes new tickets and customers go into.
+var ginIndexes = []string{"tickets_search", "customers_search"}
 
 // hotTables are the tables read by key on every create, append and lookup
 // whose other indexes also start with tenant_id (the others have one way in).
 var hotTables = []string{"tickets", "customers", "customer_identities"}
 
 func startStatsKeeper(db *sql.DB) *statsKeeper {
-	k := &statsKeeper{db: db, stop: make(chan struct{})}
+	k := &statsKeeper{db: db, stop: make(chan struct{}), gin: append([]string(nil), ginIndexes...)}
 	k.wg.Add(1)
 	go func() {
 		defer k.wg.Done()
-		t := time.NewTicker(statsEvery)
-		defer t.Stop()
+		stats := time.NewTicker(statsEvery)
+		defer stats.Stop()
+		gin := time.NewTicker(ginCleanEvery)
+		defer gin.Stop()
 		for {
 			select {
 			case <-k.stop:
 				return
-			case <-t.C:
+			case <-stats.C:
 				k.pass()
+			case <-gin.C:
+				k.cleanGIN()
 			}
 		}
 	}()
 	return k
 }
 
-// pass analyses the hot tables whose statistics are far behind.
-func (k *statsKeeper) pass() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	go func() { // stopping cancels a pass in progress
+// context gives a pass a deadline and cancels it when the keeper stops.
+func (k *statsKeeper) context(d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	go func() {
 		select {
 		case <-k.stop:
 			cancel()
 		case <-ctx.Done():
 		}
 	}()
+	return ctx, cancel
+}
+
+// cleanGIN merges the search indexes' pending lists into the indexes and
+// returns how many list pages it emptied.
+func (k *statsKeeper) cleanGIN() (pages int64) {
+	ctx, cancel := k.context(time.Minute)
+	defer cancel()
+	kept := k.gin[:0]
+	for _, index := range k.gin {
+		var n int64
+		err := k.db.QueryRowContext(ctx, `SELECT COALESCE(gin_clean_pending_list(to_regclass($1)), 0)`, index).Scan(&n)
+		pages += n
+		if err == nil || !strings.Contains(err.Error(), "SQLSTATE 42501") {
+			kept = append(kept, index)
+		}
+	}
+	k.gin = kept
+	k.ginPages.Add(uint64(pages))
+	k.ginPasses.Add(1)
+	return pages
+}
+
+// pass analyses the hot tables whose statistics are far behind.
+func (k *statsKeeper) pass() {
+	ctx, cancel := k.context(time.Minute)
+	defer cancel()
 	rows, err := k.db.QueryContext(ctx, `SELECT relname FROM pg_stat_user_tables
 		WHERE schemaname = current_schema() AND relname = ANY($1)
 		AND n_mod_since_analyze >= 1000 AND n_mod_since_analyze * 2 >= n_live_tup`, hotTables)

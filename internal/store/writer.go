@@ -417,11 +417,20 @@ func runOp(op *writeOp) (err error) {
 
 // WriteStats counts committed batches and operations since start; ops per
 // batch is the group-commit factor.
-type WriteStats struct{ Batches, Ops uint64 }
+type WriteStats struct {
+	Batches, Ops uint64
+	// SearchPendingMerged counts the pages of the search indexes' pending
+	// lists merged in the background (PostgreSQL; see statsKeeper).
+	SearchPendingMerged uint64
+}
 
 // WriteStats reports the writer's counters.
 func (s *Store) WriteStats() WriteStats {
-	return WriteStats{Batches: s.writer.batches.Load(), Ops: s.writer.done.Load()}
+	ws := WriteStats{Batches: s.writer.batches.Load(), Ops: s.writer.done.Load()}
+	if s.stats != nil {
+		ws.SearchPendingMerged = s.stats.ginPages.Load()
+	}
+	return ws
 }
 
 // Write runs fn inside a batched transaction and returns once it is durably

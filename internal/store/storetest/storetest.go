@@ -5,17 +5,13 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/kefu-project/kefu/internal/clock"
 	"github.com/kefu-project/kefu/internal/store"
+	"github.com/kefu-project/kefu/internal/store/storetest/pgschema"
 )
 
 // Backend names one database to test against.
@@ -23,8 +19,6 @@ type Backend struct {
 	Name string
 	DSN  func(t testing.TB) string
 }
-
-var schemaSeq atomic.Int64
 
 // Backends lists SQLite, plus PostgreSQL when configured.
 func Backends() []Backend {
@@ -53,33 +47,7 @@ func Cluster(t testing.TB) (pg Backend, natsURL string) {
 }
 
 // FreshSchema creates an empty schema and returns a DSN that uses it.
-func FreshSchema(t testing.TB, base string) string {
-	t.Helper()
-	schema := fmt.Sprintf("t%d_%d", time.Now().UnixNano(), schemaSeq.Add(1))
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err == nil {
-			db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-			db.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func FreshSchema(t testing.TB, base string) string { return pgschema.Fresh(t, base) }
 
 // Each runs f once per backend as a subtest with a fresh store on clk.
 func Each(t *testing.T, clk clock.Clock, f func(t *testing.T, s *store.Store)) {
