@@ -24,7 +24,7 @@ func TestKeeperMergesSearchPendingList(t *testing.T) {
 	defer db.Close()
 	db.SetMaxOpenConns(1) // one session: the schema's search_path holds throughout
 	for _, q := range []string{
-		`CREATE TABLE docs (id BIGINT PRIMARY KEY, search TEXT NOT NULL)`,
+		`CREATE TABLE docs (id BIGINT PRIMARY KEY, search TEXT NOT NULL) WITH (autovacuum_enabled = off)`,
 		`CREATE INDEX tickets_search ON docs USING gin ((string_to_array(search, ' '))) WITH (fastupdate = on)`,
 		`INSERT INTO docs SELECT n, 'refund 退款 order' || n || ' 订单' || (n % 97) FROM generate_series(1, 3000) AS n`,
 	} {

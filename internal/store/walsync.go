@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/kefu-project/kefu/internal/kefu"
 )
@@ -33,8 +34,8 @@ import (
 // (SQLite does so at every synchronous level but OFF).
 //
 // On Linux the syncs after a WAL file's first are fdatasync (syncData), as
-// SQLite's own commits and PostgreSQL's WAL use; the first is a full fsync
-// with the directory's, so a WAL SQLite has just made keeps its name.
+// PostgreSQL's WAL uses; the first is a full fsync with the directory's, so
+// a WAL SQLite has just made keeps its name.
 type walSyncer struct {
 	path    string
 	pending chan syncedBatch
@@ -119,8 +120,10 @@ func (ws *walSyncer) sync() error {
 		if err = ws.f.Sync(); err == nil {
 			err = syncDir(filepath.Dir(ws.path))
 		}
-		ws.fresh = err != nil
-		ws.fullSyncs++
+		if err == nil {
+			ws.fresh = false
+			ws.fullSyncs++
+		}
 	} else if err == nil {
 		err = syncData(ws.f)
 	}
@@ -185,7 +188,10 @@ func (ws *walSyncer) close() {
 }
 
 // syncDir makes a file's name in dir durable (a WAL SQLite has just made).
-// Windows cannot flush a directory handle; NTFS journals names itself.
+// Windows cannot flush a directory handle; NTFS journals names itself. Some
+// file systems (FUSE, network and bind mounts) refuse to fsync a directory
+// at all; like PostgreSQL and SQLite, kefu then goes on without it, as an
+// I/O error it does not.
 func syncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
@@ -195,7 +201,10 @@ func syncDir(dir string) error {
 		return err
 	}
 	defer d.Close()
-	return d.Sync()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) && !errors.Is(err, syscall.EBADF) {
+		return err
+	}
+	return nil
 }
 
 // syncFile fsyncs the file at path.

@@ -5,10 +5,10 @@ import (
 	"syscall"
 )
 
-// syncData makes the WAL's written pages durable with fdatasync, as SQLite's
-// own unix VFS and PostgreSQL (wal_sync_method=fdatasync) do on Linux: it
-// skips the timestamps, but not a size or block change needed to read the
-// data back. On ext4 an fsync also commits the journal, where it queues
+// syncData makes the WAL's written pages durable with fdatasync, as
+// PostgreSQL does with its WAL on Linux (wal_sync_method=fdatasync, the
+// default there): it skips the timestamps, but not a size or block change
+// needed to read the data back. On ext4 an fsync also commits the journal, where it queues
 // behind the checkpoint's fsync of the database file; between checkpoints
 // the WAL is rewritten in place, so fdatasync usually has no metadata to
 // wait for (docs/benchmarks.md: routing p99 median 22.9 ms against 24.7).
