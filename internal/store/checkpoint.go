@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,23 +14,43 @@ import (
 // request waits too. kefu turns that off and checkpoints from its own
 // connection in the background (PASSIVE: it never blocks the writer or
 // readers), so the writer only ever appends to the WAL.
+//
+// Under a steady load that alone lets the WAL grow without end (640 MB in
+// 15 s of creates over a 100 MB database): SQLite starts the WAL over from
+// its beginning only when a write begins after a checkpoint copied all of it,
+// and the writer has always added frames while the background copy ran. So
+// once the WAL holds more than restartFrames, the writer, between two
+// batches, copies the frames added since the background checkpoint itself
+// (catchUp); the next batch then rewrites the WAL from its start. The
+// catch-up holds the writer for 60–90 ms under such a load (measured, with
+// a few hundred frames to copy: it syncs the WAL and the database file), so
+// it waits for a WAL of 1 GiB, not every second: once every 15–25 s at
+// 1,000–1,600 creates/s, which keeps it out of the p99.
 type checkpointer struct {
-	db     *sql.DB
-	halted func() error // non-nil after a failed WAL sync: checkpoint nothing
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	db            *sql.DB
+	halted        func() error // non-nil after a failed WAL sync: checkpoint nothing
+	stop          chan struct{}
+	wg            sync.WaitGroup
+	restartFrames atomic.Int64 // a WAL this long (in frames) is started over
+	pending       atomic.Bool  // the writer is to catch up and let the WAL start over
 }
+
+// walRestartFrames: 262,144 frames is 1 GiB of 4 KiB pages. At ordinary
+// loads the writer pauses often enough for the background checkpoint alone
+// to let the WAL start over, long before.
+const walRestartFrames = 262144
 
 // checkpointEvery: every checkpoint copies the pages written since the last
 // one into the database file and fsyncs it, on the disk the commits fsync
 // the WAL on. A second apart (instead of 250 ms) copies a hot page once
 // instead of four times and leaves the commits' fsyncs more alone: under a
 // full create load +4 % throughput and a p99 of 21 ms instead of 27–31 ms
-// (docs/benchmarks.md). The WAL then holds up to a second of writes (tens of MB).
+// (docs/benchmarks.md). A WAL copied is not always started over: see catchUp.
 const checkpointEvery = time.Second
 
 func startCheckpointer(db *sql.DB, halted func() error) *checkpointer {
 	c := &checkpointer{db: db, halted: halted, stop: make(chan struct{})}
+	c.restartFrames.Store(walRestartFrames)
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -43,11 +64,26 @@ func startCheckpointer(db *sql.DB, halted func() error) *checkpointer {
 				if c.halted() != nil {
 					return
 				}
-				c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+				var busy, frames, copied int64
+				err := c.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+				if err == nil && frames >= c.restartFrames.Load() {
+					c.pending.Store(true)
+				}
 			}
 		}
 	}()
 	return c
+}
+
+// catchUp runs on the writer's goroutine between batches: after a
+// background checkpoint found the WAL long, it checkpoints the frames
+// written since, on the writer's connection, while no batch can add more,
+// so that the next batch starts the WAL over.
+func (c *checkpointer) catchUp(wdb *sql.DB) {
+	if c == nil || !c.pending.CompareAndSwap(true, false) || c.halted() != nil {
+		return
+	}
+	wdb.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
 }
 
 // close stops the background checkpoints and folds the whole WAL back into

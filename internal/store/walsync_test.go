@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -240,3 +242,54 @@ func TestWALSyncFullOncePerFile(t *testing.T) {
 // fakeOtherFile is a FileInfo os.SameFile holds for another file than the
 // WAL on disk, as if SQLite had deleted and made it again.
 type fakeOtherFile struct{ os.FileInfo }
+
+// Writes that never pause still let the WAL start over: after each
+// background checkpoint the writer checkpoints what it added meanwhile, and
+// the next batch rewrites the WAL from its start (the checkpoint sequence in
+// its header counts the restarts). Without that the WAL grew by every write
+// for as long as the load lasted.
+func TestWALRestartsUnderSteadyWrites(t *testing.T) {
+	s, dir := openSQLite(t)
+	defer s.Close()
+	s.checkpoints.restartFrames.Store(1) // any WAL is long here
+	wal := filepath.Join(dir, "kefu.db-wal")
+	restarts := func() uint32 {
+		t.Helper()
+		f, err := os.Open(wal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var h [16]byte
+		if _, err := f.ReadAt(h[:], 0); err != nil {
+			t.Fatal(err)
+		}
+		return binary.BigEndian.Uint32(h[12:])
+	}
+	if err := createTenant(s, "steady"); err != nil {
+		t.Fatal(err)
+	}
+	before := restarts()
+	until := time.Now().Add(2500 * time.Millisecond) // two background checkpoints
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(until); i++ {
+				if err := createTenant(s, fmt.Sprintf("steady-%d-%d", g, i)); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		t.Fatal(err)
+	}
+	if after := restarts(); after == before {
+		t.Fatalf("the WAL was never started over during 2.5 s of steady writes (checkpoint sequence %d)", after)
+	}
+}

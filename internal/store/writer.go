@@ -268,6 +268,7 @@ func (w *writer) commit(batch []*writeOp) {
 				<-w.unsynced
 			}
 			w.unsynced = synced
+			w.s.checkpoints.catchUp(w.s.wdb)
 			return
 		}
 		if failed < 0 && len(live) > 1 && isDataError(err) {
