@@ -182,7 +182,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		cdb.SetMaxOpenConns(1)
 		s.walSync = startWALSyncer(s.path)
-		s.checkpoints = startCheckpointer(cdb, s.walSync.err)
+		s.checkpoints = startCheckpointer(cdb, s.path, s.walSync.err)
 	}
 	if s.dialect == Postgres {
 		s.stats = startStatsKeeper(s.rdb)
