@@ -3,10 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // SQLite copies the WAL back into the database file in checkpoints. Left to
@@ -23,13 +28,18 @@ import (
 // once the WAL holds more than restartFrames, the writer, between two
 // batches, copies the frames added since the background checkpoint itself
 // (catchUp); the next batch then rewrites the WAL from its start. The
-// catch-up holds the writer for 8–16 ms under such a load (it copies a few
+// catch-up holds the writer for 4–16 ms under such a load (it copies a few
 // hundred frames and syncs the WAL and the database file), so it waits for
 // a WAL of 1 GiB, not every second: once every 15–25 s at 1,000–1,600
 // creates/s, which keeps it out of the p99.
+//
+// A checkpoint that fails to write or sync leaves pages of the database
+// file in doubt that the WAL may soon no longer hold, so it stops writes
+// exactly as a failed WAL sync does (fail).
 type checkpointer struct {
 	db            *sql.DB
-	halted        func() error // non-nil after a failed WAL sync: checkpoint nothing
+	halted        func() error // non-nil after a failed sync: checkpoint nothing
+	fail          func(error)  // stops writes after a failed checkpoint write or sync
 	stop          chan struct{}
 	wg            sync.WaitGroup
 	restartFrames atomic.Int64 // a WAL this long (in frames) is started over
@@ -51,8 +61,8 @@ const walRestartFrames = 262144
 // (docs/benchmarks.md). A WAL copied is not always started over: see catchUp.
 const checkpointEvery = time.Second
 
-func startCheckpointer(db *sql.DB, dbPath string, halted func() error) *checkpointer {
-	c := &checkpointer{db: db, dbPath: dbPath, halted: halted, stop: make(chan struct{})}
+func startCheckpointer(db *sql.DB, dbPath string, halted func() error, fail func(error)) *checkpointer {
+	c := &checkpointer{db: db, dbPath: dbPath, halted: halted, fail: fail, stop: make(chan struct{})}
 	c.restartFrames.Store(walRestartFrames)
 	c.wg.Add(1)
 	go func() {
@@ -64,17 +74,8 @@ func startCheckpointer(db *sql.DB, dbPath string, halted func() error) *checkpoi
 			case <-c.stop:
 				return
 			case <-t.C:
-				if c.halted() != nil {
+				if !c.pass() {
 					return
-				}
-				var busy, frames, copied int64
-				err := c.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
-				if err != nil {
-					continue
-				}
-				c.syncDB()
-				if frames >= c.restartFrames.Load() {
-					c.pending.Store(true)
 				}
 			}
 		}
@@ -82,26 +83,70 @@ func startCheckpointer(db *sql.DB, dbPath string, halted func() error) *checkpoi
 	return c
 }
 
+// pass checkpoints in the background once; false once checkpoints stop.
+func (c *checkpointer) pass() bool {
+	if c.halted() != nil {
+		return false
+	}
+	var busy, frames, copied int64
+	err := c.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+	if err != nil {
+		c.failOnIO(err)
+		return c.halted() == nil
+	}
+	if err := c.syncDB(); err != nil {
+		c.fail(fmt.Errorf("sync database file after a checkpoint: %w", err))
+		return false
+	}
+	// A pass cut short by a long read (a backup) leaves frames the catch-up
+	// could not copy either.
+	if frames >= c.restartFrames.Load() && copied == frames {
+		c.pending.Store(true)
+	}
+	return true
+}
+
 // syncDB makes the pages the checkpoint just copied into the database file
 // durable. SQLite syncs the database file only after a checkpoint that
 // copied the whole WAL, which under steady load is the writer's catch-up:
 // it then flushed every page copied since the last one, holding the writer
 // 60–100 ms (strace: fsync of kefu.db 64, 96, 89, 88 ms). Synced here after
-// each background pass, the catch-up's own sync finds little left. A failed
-// sync here is left to SQLite's: the kernel reports a write-back error to
-// every descriptor open when it happened, and the copied pages stay in the
-// WAL until a checkpoint's own sync succeeds. With it the catch-up took
+// each background pass, the catch-up's own sync finds little left: it took
 // 4–16 ms instead of 60–90; this sync takes 20–40 ms each second, beside
 // the writer, with no change in throughput.
-func (c *checkpointer) syncDB() {
+//
+// The descriptor stays open until every SQLite connection is closed
+// (releaseFile): SQLite locks the file with POSIX locks, which belong to the
+// process, and closing any descriptor of the file drops them all.
+func (c *checkpointer) syncDB() error {
 	if c.dbFile == nil {
 		f, err := os.OpenFile(c.dbPath, os.O_RDWR, 0)
 		if err != nil {
-			return
+			return err
 		}
 		c.dbFile = f
 	}
-	if syncData(c.dbFile) != nil {
+	return syncData(c.dbFile)
+}
+
+// failOnIO stops writes when a checkpoint failed to read, write or sync
+// (SQLITE_IOERR, SQLITE_FULL, SQLITE_CORRUPT); a busy or interrupted one
+// is only tried again.
+func (c *checkpointer) failOnIO(err error) {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CORRUPT:
+		c.fail(fmt.Errorf("checkpoint: %w", err))
+	}
+}
+
+// releaseFile closes the database file's descriptor, once SQLite's
+// connections are closed.
+func (c *checkpointer) releaseFile() {
+	if c.dbFile != nil {
 		c.dbFile.Close()
 		c.dbFile = nil
 	}
@@ -115,7 +160,9 @@ func (c *checkpointer) catchUp(wdb *sql.DB) {
 	if c == nil || !c.pending.CompareAndSwap(true, false) || c.halted() != nil {
 		return
 	}
-	wdb.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+	if _, err := wdb.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		c.failOnIO(err)
+	}
 }
 
 // close stops the background checkpoints and folds the whole WAL back into
@@ -124,9 +171,6 @@ func (c *checkpointer) catchUp(wdb *sql.DB) {
 func (c *checkpointer) close() {
 	close(c.stop)
 	c.wg.Wait()
-	if c.dbFile != nil {
-		c.dbFile.Close()
-	}
 	if c.halted() != nil {
 		return
 	}

@@ -182,7 +182,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		cdb.SetMaxOpenConns(1)
 		s.walSync = startWALSyncer(s.path)
-		s.checkpoints = startCheckpointer(cdb, s.path, s.walSync.err)
+		s.checkpoints = startCheckpointer(cdb, s.path, s.walSync.err, s.walSync.fail)
 	}
 	if s.dialect == Postgres {
 		s.stats = startStatsKeeper(s.rdb)
@@ -196,7 +196,7 @@ func (s *Store) closeDBs() {
 		// The last connection to close would checkpoint the WAL into the
 		// database file, pages the failed sync may have lost included:
 		// leave the files to SQLite's recovery at the next start.
-		s.log.Error("write-ahead log sync failed: the database is left for recovery at the next start", "err", s.walSync.err())
+		s.log.Error("a sync of the database failed: it is left for recovery at the next start", "err", s.walSync.err())
 		return
 	}
 	s.wstmts.close()
@@ -224,6 +224,9 @@ func (s *Store) Close() error {
 		s.stats.close()
 	}
 	s.closeDBs()
+	if s.checkpoints != nil && s.walSync.err() == nil {
+		s.checkpoints.releaseFile() // only now: see checkpointer.syncDB
+	}
 	return nil
 }
 

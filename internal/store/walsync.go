@@ -164,6 +164,13 @@ func (ws *walSyncer) open() error {
 	return nil
 }
 
+// fail stops writes as a failed WAL sync does; the checkpointer calls it
+// when a checkpoint failed to write or sync the database file.
+func (ws *walSyncer) fail(cause error) {
+	var err error = kefu.Internal(fmt.Errorf("%w (writes since the last sync may or may not be saved; kefu refuses writes until restarted)", cause))
+	ws.failed.CompareAndSwap(nil, &err)
+}
+
 // err is the failure that stopped writes, if any.
 func (ws *walSyncer) err() error {
 	if p := ws.failed.Load(); p != nil {

@@ -293,3 +293,33 @@ func TestWALRestartsUnderSteadyWrites(t *testing.T) {
 		t.Fatalf("the WAL was never started over during 2.5 s of steady writes (checkpoint sequence %d)", after)
 	}
 }
+
+// A checkpoint that cannot make the pages it copied durable stops writes as
+// a failed WAL sync does: the WAL may soon no longer hold those pages.
+func TestFailedCheckpointSyncStopsWrites(t *testing.T) {
+	ctx := context.Background()
+	s, dir := openSQLite(t)
+	if err := createTenant(s, "before"); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := os.Open(filepath.Join(dir, "kefu.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	// A checkpointer of its own (the store's runs on its own goroutine),
+	// whose descriptor of the database file fails like a disk error would.
+	c := &checkpointer{db: s.checkpoints.db, dbPath: s.path, dbFile: closed, halted: s.walSync.err, fail: s.walSync.fail}
+	if c.pass() {
+		t.Fatal("the checkpointer went on after its sync failed")
+	}
+	if err := createTenant(s, "after"); err == nil {
+		t.Fatal("a write after a failed checkpoint sync was accepted")
+	} else if kefu.KindOf(err) != kefu.KindInternal {
+		t.Fatalf("got %v, want an internal error", err)
+	}
+	if err := s.Ping(ctx); err == nil {
+		t.Fatal("the store reports ready after a failed checkpoint sync")
+	}
+	s.Close()
+}
