@@ -130,15 +130,16 @@ func (c *checkpointer) syncDB() error {
 }
 
 // failOnIO stops writes when a checkpoint failed to read, write or sync
-// (SQLITE_IOERR, SQLITE_FULL, SQLITE_CORRUPT); a busy or interrupted one
-// is only tried again.
+// (SQLITE_IOERR: pages copied by earlier passes may be in doubt) or found
+// the file damaged (SQLITE_CORRUPT). A busy one, or a full disk (the pages
+// stay in the WAL, and the copy is tried again), does not stop them.
 func (c *checkpointer) failOnIO(err error) {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return
 	}
 	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CORRUPT:
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT:
 		c.fail(fmt.Errorf("checkpoint: %w", err))
 	}
 }
