@@ -30,9 +30,11 @@ import (
 // pays. An advisory lock per index lets one node merge while the others
 // skip, instead of queueing for the index's cleanup lock.
 type statsKeeper struct {
-	db   *sql.DB
-	stop chan struct{}
-	wg   sync.WaitGroup
+	db *sql.DB
+	// ctx ends when the keeper stops, cancelling a pass in progress.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 	// gin lists the GIN indexes still to clean; one this role may not clean
 	// (not the owner) or that is not a GIN index is dropped, so PostgreSQL's
 	// log is not filled with the same error every second.
@@ -54,7 +56,8 @@ var ginIndexes = []string{"tickets_search", "customers_search"}
 var hotTables = []string{"tickets", "customers", "customer_identities"}
 
 func startStatsKeeper(db *sql.DB) *statsKeeper {
-	k := &statsKeeper{db: db, stop: make(chan struct{}), gin: append([]string(nil), ginIndexes...)}
+	k := &statsKeeper{db: db, gin: append([]string(nil), ginIndexes...)}
+	k.ctx, k.cancel = context.WithCancel(context.Background())
 	k.wg.Add(1)
 	go func() {
 		defer k.wg.Done()
@@ -64,7 +67,7 @@ func startStatsKeeper(db *sql.DB) *statsKeeper {
 		defer gin.Stop()
 		for {
 			select {
-			case <-k.stop:
+			case <-k.ctx.Done():
 				return
 			case <-stats.C:
 				k.pass()
@@ -76,23 +79,10 @@ func startStatsKeeper(db *sql.DB) *statsKeeper {
 	return k
 }
 
-// context gives a pass a deadline and cancels it when the keeper stops.
-func (k *statsKeeper) context(d time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	go func() {
-		select {
-		case <-k.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
-}
-
 // cleanGIN merges the search indexes' pending lists into the indexes and
 // returns how many list pages it emptied.
 func (k *statsKeeper) cleanGIN() (pages int64) {
-	ctx, cancel := k.context(time.Minute)
+	ctx, cancel := context.WithTimeout(k.ctx, time.Minute)
 	defer cancel()
 	kept := k.gin[:0]
 	for _, index := range k.gin {
@@ -112,7 +102,7 @@ func (k *statsKeeper) cleanGIN() (pages int64) {
 
 // pass analyses the hot tables whose statistics are far behind.
 func (k *statsKeeper) pass() {
-	ctx, cancel := k.context(time.Minute)
+	ctx, cancel := context.WithTimeout(k.ctx, time.Minute)
 	defer cancel()
 	rows, err := k.db.QueryContext(ctx, `SELECT relname FROM pg_stat_user_tables
 		WHERE schemaname = current_schema() AND relname = ANY($1)
@@ -138,6 +128,6 @@ func (k *statsKeeper) pass() {
 }
 
 func (k *statsKeeper) close() {
-	close(k.stop)
+	k.cancel()
 	k.wg.Wait()
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"strings"
@@ -32,7 +33,7 @@ func TestKeeperMergesSearchPendingList(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	k := &statsKeeper{db: db, stop: make(chan struct{}), gin: []string{"tickets_search", "customers_search"}}
+	k := &statsKeeper{db: db, ctx: context.Background(), gin: []string{"tickets_search", "customers_search"}}
 	pages := k.cleanGIN()
 	if pages <= 0 {
 		t.Fatalf("the keeper merged %d pending-list pages; 3,000 new rows should have left some", pages)

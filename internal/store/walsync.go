@@ -128,9 +128,8 @@ func (ws *walSyncer) sync() error {
 		err = syncData(ws.f)
 	}
 	if err != nil {
-		err = kefu.Internal(fmt.Errorf("sync write-ahead log (writes since the last sync may or may not be saved; kefu refuses writes until restarted): %w", err))
-		ws.failed.CompareAndSwap(nil, &err)
-		return *ws.failed.Load()
+		ws.fail(fmt.Errorf("sync write-ahead log: %w", err))
+		return ws.err()
 	}
 	return nil
 }
@@ -164,8 +163,9 @@ func (ws *walSyncer) open() error {
 	return nil
 }
 
-// fail stops writes as a failed WAL sync does; the checkpointer calls it
-// when a checkpoint failed to write or sync the database file.
+// fail stops every later write after a failed sync: of the WAL (sync), or
+// of the database file after a checkpoint (the checkpointer). The first
+// failure is the one reported.
 func (ws *walSyncer) fail(cause error) {
 	var err error = kefu.Internal(fmt.Errorf("%w (writes since the last sync may or may not be saved; kefu refuses writes until restarted)", cause))
 	ws.failed.CompareAndSwap(nil, &err)
