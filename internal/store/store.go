@@ -143,14 +143,34 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			}
 		}
 		s.path = path
-		// An acknowledged commit is on disk: the writer commits with
-		// synchronous(NORMAL) and walSyncer fsyncs the WAL before the batch
-		// is acknowledged (walsync.go). Group commit keeps that affordable:
-		// one fsync per batch or more, not per request.
+		// An acknowledged commit is on disk: walSyncer fsyncs the WAL before
+		// the batch is acknowledged (walsync.go). Group commit keeps that
+		// affordable: one fsync per batch or more, not per request. The
+		// writer opens through walVFS (walvfs.go), where a commit's sync
+		// (synchronous FULL) writes its frames in one call and leaves the
+		// fsync to walSyncer, and a checkpoint's (checkpoint_fullfsync)
+		// reaches the disk.
+		if err := registerWALVFS(); err != nil {
+			return nil, err
+		}
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
-		s.wdb, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
+		s.wdb, err = sql.Open("sqlite", "file:"+path+"?vfs="+walVFSName+"&"+pragmas+"&_pragma=synchronous(FULL)&_pragma=checkpoint_fullfsync(1)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// walVFS gathers a commit's WAL frames until the commit's sync, and
+		// tells a commit's sync from a checkpoint's by checkpoint_fullfsync:
+		// without these two settings readers could see frames not yet
+		// written, or checkpoints copy frames not yet on disk.
+		// (It also relies on the normal locking mode, where a transaction
+		// ends by releasing the WAL's write lock.)
+		var syncLevel, ckptFull int
+		var lockingMode string
+		err = s.wdb.QueryRowContext(ctx, `SELECT s.synchronous, c.checkpoint_fullfsync, l.locking_mode
+			FROM pragma_synchronous s, pragma_checkpoint_fullfsync c, pragma_locking_mode l`).Scan(&syncLevel, &ckptFull, &lockingMode)
+		if err != nil || syncLevel != 2 || ckptFull != 1 || lockingMode != "normal" {
+			s.wdb.Close()
+			return nil, fmt.Errorf("open sqlite: the writer's connection has synchronous=%d, checkpoint_fullfsync=%d and locking_mode=%q, want 2, 1 and normal (%v)", syncLevel, ckptFull, lockingMode, err)
 		}
 		// One writer goroutine uses this pool; the second connection only
 		// lets a statement be prepared while the first is inside a batch

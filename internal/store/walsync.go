@@ -17,8 +17,9 @@ import (
 // SQLite's commit with synchronous=FULL writes a batch's pages into the WAL
 // and then fsyncs it, on the writer's thread: under load a third of every
 // batch was the writer waiting for the disk while the next requests waited
-// for the writer. kefu commits with synchronous=NORMAL instead (the pages
-// are written to the WAL, not yet synced) and hands the batch to walSyncer,
+// for the writer. kefu's commit writes the pages into the WAL without
+// syncing them (walVFS takes the commit's sync as the signal to write the
+// gathered frames, walvfs.go) and hands the batch to walSyncer,
 // which fsyncs the WAL and only then acknowledges it, while the writer
 // already runs the next batch (one batch ahead, no more: see
 // writer.commit). An acknowledged write is on disk exactly as before; the
@@ -175,6 +176,10 @@ func (ws *walSyncer) fail(cause error) {
 func (ws *walSyncer) err() error {
 	if p := ws.failed.Load(); p != nil {
 		return *p
+	}
+	if p := walVFSFailure.Load(); p != nil {
+		ws.fail(*p)
+		return ws.err()
 	}
 	return nil
 }
