@@ -3,7 +3,6 @@
 package store
 
 import (
-	"context"
 	"os"
 	"strconv"
 	"strings"
@@ -68,33 +67,13 @@ func hookWALWrites(t *testing.T) {
 // lock), and the database is intact.
 func TestWALVFSFailedWriteFailsTheTransaction(t *testing.T) {
 	hookWALWrites(t)
-	s, _ := openSQLite(t)
-	defer s.Close()
-	ctx := context.Background()
-	createProbe(t, s)
-	a, err := s.wdb.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := s.wdb.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	s, ctx := probeStore(t)
+	a, b := writerConns(t, s)
 
 	// The commit's write fails.
-	tx, err := a.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 50 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO walvfs_probe (id, body) VALUES ($1, $2)`, 1000+i, body(i, 2000)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tx := beginProbe(t, a, 1000, 50, 2000)
 	failWALWrites.Store(5) // EIO
-	err = tx.Commit()
+	err := tx.Commit()
 	failWALWrites.Store(0)
 	if err == nil {
 		t.Fatal("a commit whose frames could not be written succeeded")
@@ -102,19 +81,8 @@ func TestWALVFSFailedWriteFailsTheTransaction(t *testing.T) {
 	tx.Rollback()
 
 	// A transaction that spilled into the WAL: its commit's write fails.
-	if _, err := a.ExecContext(ctx, `PRAGMA cache_size = 10`); err != nil {
-		t.Fatal(err)
-	}
-	defer a.ExecContext(ctx, `PRAGMA cache_size = -65536`)
-	tx, err = a.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 300 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO walvfs_probe (id, body) VALUES ($1, $2)`, 2000+i, body(i, 3000)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	spillSoon(t, a)
+	tx = beginProbe(t, a, 2000, 300, 3000)
 	failWALWrites.Store(28) // ENOSPC
 	err = tx.Commit()
 	failWALWrites.Store(0)

@@ -15,10 +15,7 @@ import (
 // and that a commit leaves the WAL's fsync to walSyncer while a
 // checkpoint's sync reaches the disk.
 func TestWALVFSGathersACommitsFrames(t *testing.T) {
-	s, _ := openSQLite(t)
-	defer s.Close()
-	ctx := context.Background()
-	createProbe(t, s)
+	s, ctx := probeStore(t)
 	write := func(first, rows, size int) {
 		t.Helper()
 		err := s.Write(ctx, func(tx *Tx) error {
@@ -86,11 +83,17 @@ func TestWALVFSGathersACommitsFrames(t *testing.T) {
 	check(3000, 8000)
 }
 
-func createProbe(t *testing.T, s *Store) {
+// probeStore opens a SQLite store, closed at the test's end, with a table
+// walvfs_probe to write rows of known bytes into.
+func probeStore(t *testing.T) (*Store, context.Context) {
 	t.Helper()
-	if _, err := s.wdb.ExecContext(context.Background(), `CREATE TABLE walvfs_probe (id INTEGER PRIMARY KEY, body BLOB NOT NULL)`); err != nil {
+	s, _ := openSQLite(t)
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	if _, err := s.wdb.ExecContext(ctx, `CREATE TABLE walvfs_probe (id INTEGER PRIMARY KEY, body BLOB NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
+	return s, ctx
 }
 
 // body is row i's content in walvfs_probe: n bytes of i.
@@ -132,6 +135,52 @@ func checkProbe(t *testing.T, s *Store, rows, size int) {
 	}
 }
 
+// writerConns takes both connections of the writer's pool (the store's
+// writer is idle in these tests), closed at the test's end.
+func writerConns(t *testing.T, s *Store) (a, b *sql.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := s.wdb.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	b, err = s.wdb.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
+}
+
+// spillSoon gives c a page cache of 10 pages, so that a transaction on it
+// spills pages into the WAL before it commits; the cache is restored at
+// the test's end.
+func spillSoon(t *testing.T, c *sql.Conn) {
+	t.Helper()
+	if _, err := c.ExecContext(context.Background(), `PRAGMA cache_size = 10`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.ExecContext(context.Background(), `PRAGMA cache_size = -65536`) })
+}
+
+// beginProbe begins a transaction on c and inserts rows first… of size
+// bytes each into walvfs_probe.
+func beginProbe(t *testing.T, c *sql.Conn, first, rows, size int) *sql.Tx {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := first; i < first+rows; i++ {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO walvfs_probe (id, body) VALUES ($1, $2)`, i, body(i, size)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tx
+}
+
 // TestWALVFSDropsRolledBackFrames: a transaction on one of the writer's
 // connections spills pages into the WAL (gathered, not yet written) and
 // rolls back; the other connection commits frames where those would have
@@ -139,36 +188,12 @@ func checkProbe(t *testing.T, s *Store, rows, size int) {
 // would now be written over the committed frames ("file is not a
 // database"); they must be dropped when the write lock is released.
 func TestWALVFSDropsRolledBackFrames(t *testing.T) {
-	s, _ := openSQLite(t)
-	defer s.Close()
-	ctx := context.Background()
-	createProbe(t, s)
-	a, err := s.wdb.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := s.wdb.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	// A page cache of 10 pages makes the transaction spill into the WAL.
-	if _, err := a.ExecContext(ctx, `PRAGMA cache_size = 10`); err != nil {
-		t.Fatal(err)
-	}
-	defer a.ExecContext(ctx, `PRAGMA cache_size = -65536`)
+	s, ctx := probeStore(t)
+	a, b := writerConns(t, s)
+	spillSoon(t, a)
 
 	gathered, dropped := walStats.gathered.Load(), walStats.dropped.Load()
-	txA, err := a.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 300 {
-		if _, err := txA.ExecContext(ctx, `INSERT INTO walvfs_probe (id, body) VALUES ($1, $2)`, 5000+i, body(i, 3000)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	txA := beginProbe(t, a, 5000, 300, 3000)
 	if walStats.gathered.Load() == gathered {
 		t.Fatal("the transaction spilled nothing into the WAL: nothing is tested")
 	}
@@ -179,15 +204,7 @@ func TestWALVFSDropsRolledBackFrames(t *testing.T) {
 		t.Fatal("the rolled-back transaction's gathered bytes were not dropped")
 	}
 
-	txB, err := b.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 100 {
-		if _, err := txB.ExecContext(ctx, `INSERT INTO walvfs_probe (id, body) VALUES ($1, $2)`, i, body(i, 2000)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	txB := beginProbe(t, b, 0, 100, 2000)
 	if err := txB.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -207,33 +224,10 @@ func TestWALVFSDropsRolledBackFrames(t *testing.T) {
 // the transaction in place and re-reads them for their checksums), and
 // commits; the other writer connection goes on after it.
 func TestWALVFSSpillRereadUpdate(t *testing.T) {
-	s, _ := openSQLite(t)
-	defer s.Close()
-	ctx := context.Background()
-	createProbe(t, s)
-	a, err := s.wdb.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := s.wdb.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if _, err := a.ExecContext(ctx, `PRAGMA cache_size = 10`); err != nil {
-		t.Fatal(err)
-	}
-	defer a.ExecContext(ctx, `PRAGMA cache_size = -65536`)
-	tx, err := a.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 300 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO walvfs_probe (id, body) VALUES ($1, $2)`, i, body(i, 3000)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, ctx := probeStore(t)
+	a, b := writerConns(t, s)
+	spillSoon(t, a)
+	tx := beginProbe(t, a, 0, 300, 3000)
 	var sum int
 	if err := tx.QueryRowContext(ctx, `SELECT sum(length(body)) FROM walvfs_probe`).Scan(&sum); err != nil || sum != 300*3000 {
 		t.Fatalf("inside the transaction: %d bytes, %v; want %d", sum, err, 300*3000)
@@ -257,28 +251,13 @@ func TestWALVFSSpillRereadUpdate(t *testing.T) {
 // syncing the WAL (its synchronous level changed), its frames are still
 // written before the commit is published.
 func TestWALVFSCommitWithoutSync(t *testing.T) {
-	s, _ := openSQLite(t)
-	defer s.Close()
-	ctx := context.Background()
-	createProbe(t, s)
-	a, err := s.wdb.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	s, ctx := probeStore(t)
+	a, _ := writerConns(t, s)
 	if _, err := a.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
 		t.Fatal(err)
 	}
 	defer a.ExecContext(ctx, `PRAGMA synchronous = FULL`)
-	tx, err := a.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 100 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO walvfs_probe (id, body) VALUES ($1, $2)`, i, body(i, 2000)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tx := beginProbe(t, a, 0, 100, 2000)
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
