@@ -45,7 +45,8 @@ type checkpointer struct {
 	restartFrames atomic.Int64 // a WAL this long (in frames) is started over
 	pending       atomic.Bool  // the writer is to catch up and let the WAL start over
 	dbPath        string
-	dbFile        *os.File // the database file, for syncDB (the checkpoint goroutine's)
+	dbFile        *os.File     // the database file, for syncDB (the checkpoint goroutine's)
+	tid           atomic.Int64 // the thread the checkpoints run on (Linux), for tests
 }
 
 // walRestartFrames: 262,144 frames is 1 GiB of 4 KiB pages. At ordinary
@@ -67,6 +68,10 @@ func startCheckpointer(db *sql.DB, dbPath string, halted func() error, fail func
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
+		// At a lower priority: the copy and the fsync of a second's pages
+		// competed for the two cores with the requests they delayed
+		// (routing create→offer p99, docs/benchmarks.md).
+		c.tid.Store(int64(runInBackground()))
 		t := time.NewTicker(checkpointEvery)
 		defer t.Stop()
 		for {
