@@ -59,12 +59,17 @@ const walBufferMax = 8 << 20
 // length with 0x1ffff).
 const walWriteMax = 0x1ffff &^ 0xfff
 
-// walFile is the head of a WAL file object opened through walVFS; the
-// real VFS's file object follows it. It lives in memory SQLite allocated,
-// so it holds no Go pointers.
+// A file opened through walVFS is the real VFS's object followed, at
+// walVFS.extOffset, by kefu's extension of it: a walFile for a WAL, a
+// dbFile for a database. The file's io methods are a copy of the real ones
+// with a few replaced (wrappedMethods); the others are the real functions,
+// which find their object where they expect it. Both extensions live in
+// memory SQLite allocated, so they hold no Go pointers.
+
+// walFile extends a WAL file.
 type walFile struct {
-	methods uintptr // sqlite3_file.pMethods: walVFS.walMethods
-	db      uintptr // the dbFile of the connection's database, or 0: then nothing is gathered
+	methods uintptr // the real io methods
+	db      uintptr // the connection's database file, or 0: then nothing is gathered
 	buf     uintptr // gathered bytes (libc memory), cap bytes long
 	cap     int64
 	n       int64 // bytes gathered
@@ -74,14 +79,22 @@ type walFile struct {
 	lostEnd int64
 }
 
-// dbFile follows the real VFS's object of a database file opened through
-// walVFS (at dbFileOffset): what the wrapped methods need.
+// dbFile extends a database file.
 type dbFile struct {
 	methods uintptr // the real io methods
-	wal     uintptr // the connection's walFile, or 0
+	wal     uintptr // the connection's WAL file, or 0
 }
 
-var walFileHead = (unsafe.Sizeof(walFile{}) + 15) &^ 15
+func walOf(pFile uintptr) *walFile { return cmem[walFile](pFile + walVFS.extOffset) }
+func dbOf(pFile uintptr) *dbFile   { return cmem[dbFile](pFile + walVFS.extOffset) }
+
+// real is the real io methods of a file opened through walVFS.
+func (f *walFile) real() *sqlite3.Tsqlite3_io_methods {
+	return cmem[sqlite3.Tsqlite3_io_methods](f.methods)
+}
+func (e *dbFile) real() *sqlite3.Tsqlite3_io_methods {
+	return cmem[sqlite3.Tsqlite3_io_methods](e.methods)
+}
 
 // walStats counts, over the process, what walVFS did: SQLite's writes to
 // WAL files it gathered, the writes it made of them, the commits' syncs it
@@ -96,15 +109,19 @@ var walStats struct{ gathered, written, held, synced, dropped atomic.Uint64 }
 var walVFSFailure atomic.Pointer[error]
 
 var walVFS struct {
-	once         sync.Once
-	err          error
-	real         uintptr // the platform's VFS
-	walMethods   uintptr
-	dbFileOffset uintptr // where a database file's dbFile lies
+	once      sync.Once
+	err       error
+	real      uintptr // the platform's VFS
+	extOffset uintptr // where a file's walFile or dbFile lies
 
 	mu        sync.Mutex
-	byWALName map[uintptr]uintptr // a database's WAL file name (SQLite's pointer) → its dbFile
-	dbMethods map[uintptr]uintptr // real io methods → their wrapped copy
+	byWALName map[uintptr]uintptr // a database's WAL file name (SQLite's pointer) → the database file
+	wrapped   map[wrapKey]uintptr // real io methods → their wrapped copy
+}
+
+type wrapKey struct {
+	real uintptr
+	wal  bool
 }
 
 // registerWALVFS installs walVFS once per process.
@@ -118,39 +135,21 @@ func registerWALVFS() error {
 			return
 		}
 		p := libc.Xcalloc(tls, 1, types.Size_t(unsafe.Sizeof(sqlite3.Tsqlite3_vfs{})))
-		m := libc.Xcalloc(tls, 1, types.Size_t(unsafe.Sizeof(sqlite3.Tsqlite3_io_methods{})))
 		name, err := libc.CString(walVFSName)
-		if p == 0 || m == 0 || err != nil {
+		if p == 0 || err != nil {
 			walVFS.err = errors.New("sqlite: out of memory registering the WAL VFS")
 			return
 		}
-		methods := cmem[sqlite3.Tsqlite3_io_methods](m)
-		methods.FiVersion = 1 // a WAL file has no shared memory and no mmap
-		methods.FxClose = cFunc(walClose)
-		methods.FxRead = cFunc(walRead)
-		methods.FxWrite = cFunc(walWrite)
-		methods.FxTruncate = cFunc(walTruncate)
-		methods.FxSync = cFunc(walSync)
-		methods.FxFileSize = cFunc(walFileSize)
-		methods.FxLock = cFunc(walLock)
-		methods.FxUnlock = cFunc(walUnlock)
-		methods.FxCheckReservedLock = cFunc(walCheckReservedLock)
-		methods.FxFileControl = cFunc(walFileControl)
-		methods.FxSectorSize = cFunc(walSectorSize)
-		methods.FxDeviceCharacteristics = cFunc(walDeviceCharacteristics)
-
 		vfs := cmem[sqlite3.Tsqlite3_vfs](p)
 		*vfs = *cmem[sqlite3.Tsqlite3_vfs](real)
-		realSize := (uintptr(vfs.FszOsFile) + 15) &^ 15
-		// A database file is the real object followed by a dbFile; a WAL
-		// file is a walFile followed by the real object.
-		vfs.FszOsFile = int32(realSize + max(walFileHead, unsafe.Sizeof(dbFile{})))
+		walVFS.real = real
+		walVFS.extOffset = (uintptr(vfs.FszOsFile) + 15) &^ 15
+		vfs.FszOsFile = int32(walVFS.extOffset + max(unsafe.Sizeof(walFile{}), unsafe.Sizeof(dbFile{})))
 		vfs.FzName = name
 		vfs.FpNext = 0
 		vfs.FxOpen = cFunc(walOpen)
-		walVFS.real, walVFS.walMethods, walVFS.dbFileOffset = real, m, realSize
 		walVFS.byWALName = map[uintptr]uintptr{}
-		walVFS.dbMethods = map[uintptr]uintptr{}
+		walVFS.wrapped = map[wrapKey]uintptr{}
 		if rc := sqlite3.Xsqlite3_vfs_register(tls, p, 0); rc != sqlite3.SQLITE_OK {
 			walVFS.err = errors.New("sqlite: registering the WAL VFS failed")
 		}
@@ -158,56 +157,50 @@ func registerWALVFS() error {
 	return walVFS.err
 }
 
-// walOpen opens every file through the real VFS. A database file keeps the
-// real object first, with its shared-memory lock and close wrapped; a WAL
-// file gets walFile in front of the real object; any other file is just
-// the real one.
+// walOpen opens every file through the real VFS. A database file gets its
+// shared-memory lock and barrier and its close wrapped; a WAL file of such
+// a database gets the methods that gather its writes; any other file is
+// just the real one.
 func walOpen(tls *libc.TLS, _ uintptr, zName uintptr, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
 	open := cCall[func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32](cmem[sqlite3.Tsqlite3_vfs](walVFS.real).FxOpen)
+	if rc := open(tls, walVFS.real, zName, pFile, flags, pOutFlags); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	file := cmem[sqlite3.Tsqlite3_file](pFile)
 	switch {
 	case flags&sqlite3.SQLITE_OPEN_MAIN_DB != 0 && zName != 0:
-		if rc := open(tls, walVFS.real, zName, pFile, flags, pOutFlags); rc != sqlite3.SQLITE_OK {
-			return rc
-		}
-		file := cmem[sqlite3.Tsqlite3_file](pFile)
-		ext := pFile + walVFS.dbFileOffset
-		*cmem[dbFile](ext) = dbFile{methods: file.FpMethods}
+		*dbOf(pFile) = dbFile{methods: file.FpMethods}
 		walVFS.mu.Lock()
-		if m := wrappedDBMethods(tls, file.FpMethods); m != 0 {
+		defer walVFS.mu.Unlock()
+		if m := wrappedMethods(tls, file.FpMethods, false); m != 0 {
 			file.FpMethods = m
-			walVFS.byWALName[sqlite3.Xsqlite3_filename_wal(tls, zName)] = ext
+			walVFS.byWALName[sqlite3.Xsqlite3_filename_wal(tls, zName)] = pFile
 		} // else (no memory) the file stays as it is, and its WAL will not gather
-		walVFS.mu.Unlock()
-		return sqlite3.SQLITE_OK
 	case flags&sqlite3.SQLITE_OPEN_WAL != 0:
-		f := cmem[walFile](pFile)
-		*f = walFile{}
-		if rc := open(tls, walVFS.real, zName, pFile+walFileHead, flags, pOutFlags); rc != sqlite3.SQLITE_OK {
-			return rc // f.methods stays 0: SQLite will not close what did not open
-		}
-		f.methods = walVFS.walMethods
 		walVFS.mu.Lock()
-		ext, ok := walVFS.byWALName[zName]
+		db, linked := walVFS.byWALName[zName]
+		m := wrappedMethods(tls, file.FpMethods, true)
 		walVFS.mu.Unlock()
 		// Gather only when the write lock's release can be seen, and when
 		// SQLite will not pad a commit to a sector boundary (it would sync
 		// halfway through the padding and list frames written after it):
 		// it pads unless the database file is powersafe-overwrite.
-		if ok && dbCharacteristics(tls, ext)&sqlite3.SQLITE_IOCAP_POWERSAFE_OVERWRITE != 0 {
-			f.db = ext
-			cmem[dbFile](ext).wal = pFile
+		if !linked || m == 0 || dbCharacteristics(tls, db)&sqlite3.SQLITE_IOCAP_POWERSAFE_OVERWRITE == 0 {
+			return sqlite3.SQLITE_OK // the real file, unwrapped
 		}
-		return sqlite3.SQLITE_OK
-	default:
-		return open(tls, walVFS.real, zName, pFile, flags, pOutFlags)
+		*walOf(pFile) = walFile{methods: file.FpMethods, db: db}
+		file.FpMethods = m
+		dbOf(db).wal = pFile
 	}
+	return sqlite3.SQLITE_OK
 }
 
-// wrappedDBMethods is a copy of a database file's real io methods with
-// xShmLock, xShmBarrier and xClose replaced, or 0 without memory
+// wrappedMethods is a copy of a file's real io methods with those of a
+// WAL file (wal) or of a database file replaced, or 0 without memory
 // (walVFS.mu held).
-func wrappedDBMethods(tls *libc.TLS, real uintptr) uintptr {
-	if m, ok := walVFS.dbMethods[real]; ok {
+func wrappedMethods(tls *libc.TLS, real uintptr, wal bool) uintptr {
+	k := wrapKey{real, wal}
+	if m, ok := walVFS.wrapped[k]; ok {
 		return m
 	}
 	m := libc.Xcalloc(tls, 1, types.Size_t(unsafe.Sizeof(sqlite3.Tsqlite3_io_methods{})))
@@ -216,16 +209,25 @@ func wrappedDBMethods(tls *libc.TLS, real uintptr) uintptr {
 	}
 	w := cmem[sqlite3.Tsqlite3_io_methods](m)
 	*w = *cmem[sqlite3.Tsqlite3_io_methods](real)
-	w.FxShmLock = cFunc(dbShmLock)
-	w.FxShmBarrier = cFunc(dbShmBarrier)
-	w.FxClose = cFunc(dbClose)
-	walVFS.dbMethods[real] = m
+	if wal {
+		w.FxClose = cFunc(walClose)
+		w.FxRead = cFunc(walRead)
+		w.FxWrite = cFunc(walWrite)
+		w.FxTruncate = cFunc(walTruncate)
+		w.FxSync = cFunc(walSync)
+		w.FxFileSize = cFunc(walFileSize)
+		w.FxFileControl = cFunc(walFileControl)
+	} else {
+		w.FxShmLock = cFunc(dbShmLock)
+		w.FxShmBarrier = cFunc(dbShmBarrier)
+		w.FxClose = cFunc(dbClose)
+	}
+	walVFS.wrapped[k] = m
 	return m
 }
 
-func dbCharacteristics(tls *libc.TLS, ext uintptr) int32 {
-	m := cmem[sqlite3.Tsqlite3_io_methods](cmem[dbFile](ext).methods)
-	return cCall[func(*libc.TLS, uintptr) int32](m.FxDeviceCharacteristics)(tls, ext-walVFS.dbFileOffset)
+func dbCharacteristics(tls *libc.TLS, pFile uintptr) int32 {
+	return cCall[func(*libc.TLS, uintptr) int32](dbOf(pFile).real().FxDeviceCharacteristics)(tls, pFile)
 }
 
 // dbShmLock: when the connection releases the WAL's write lock (offset 0),
@@ -233,16 +235,15 @@ func dbCharacteristics(tls *libc.TLS, ext uintptr) int32 {
 // sync): it is dropped, and a failure forgotten, before another connection
 // can take the lock.
 func dbShmLock(tls *libc.TLS, pFile uintptr, ofst, n, flags int32) int32 {
-	e := cmem[dbFile](pFile + walVFS.dbFileOffset)
+	e := dbOf(pFile)
 	if ofst == 0 && flags == sqlite3.SQLITE_SHM_UNLOCK|sqlite3.SQLITE_SHM_EXCLUSIVE && e.wal != 0 {
-		f := cmem[walFile](e.wal)
+		f := walOf(e.wal)
 		if f.n > 0 {
 			walStats.dropped.Add(1)
 		}
 		f.n, f.failed, f.lostOff, f.lostEnd = 0, 0, 0, 0
 	}
-	m := cmem[sqlite3.Tsqlite3_io_methods](e.methods)
-	return cCall[func(*libc.TLS, uintptr, int32, int32, int32) int32](m.FxShmLock)(tls, pFile, ofst, n, flags)
+	return cCall[func(*libc.TLS, uintptr, int32, int32, int32) int32](e.real().FxShmLock)(tls, pFile, ofst, n, flags)
 }
 
 // dbShmBarrier writes what the connection's WAL gathered before SQLite
@@ -251,44 +252,34 @@ func dbShmLock(tls *libc.TLS, pFile uintptr, ofst, n, flags int32) int32 {
 // so this finds nothing to write unless the connection's synchronous
 // level was changed; if the write fails, the process stops writing.
 func dbShmBarrier(tls *libc.TLS, pFile uintptr) {
-	e := cmem[dbFile](pFile + walVFS.dbFileOffset)
+	e := dbOf(pFile)
 	if e.wal != 0 {
-		if f := cmem[walFile](e.wal); f.n > 0 && f.flush(tls, e.wal) != sqlite3.SQLITE_OK {
+		if f := walOf(e.wal); f.n > 0 && f.flush(tls, e.wal) != sqlite3.SQLITE_OK {
 			err := errors.New("writing the WAL's frames failed as a commit was published")
 			walVFSFailure.CompareAndSwap(nil, &err)
 		}
 	}
-	m := cmem[sqlite3.Tsqlite3_io_methods](e.methods)
-	cCall[func(*libc.TLS, uintptr)](m.FxShmBarrier)(tls, pFile)
+	cCall[func(*libc.TLS, uintptr)](e.real().FxShmBarrier)(tls, pFile)
 }
 
 func dbClose(tls *libc.TLS, pFile uintptr) int32 {
-	ext := pFile + walVFS.dbFileOffset
 	walVFS.mu.Lock()
-	for name, e := range walVFS.byWALName {
-		if e == ext {
+	for name, db := range walVFS.byWALName {
+		if db == pFile {
 			delete(walVFS.byWALName, name)
 		}
 	}
 	walVFS.mu.Unlock()
-	e := cmem[dbFile](ext)
+	e := dbOf(pFile)
 	if e.wal != 0 { // SQLite closes the WAL first; in case it did not
-		cmem[walFile](e.wal).db = 0
+		walOf(e.wal).db = 0
 		e.wal = 0
 	}
-	m := cmem[sqlite3.Tsqlite3_io_methods](e.methods)
-	return cCall[func(*libc.TLS, uintptr) int32](m.FxClose)(tls, pFile)
-}
-
-// realFile is the real VFS's object and methods behind a walFile.
-func realFile(pFile uintptr) (uintptr, *sqlite3.Tsqlite3_io_methods) {
-	p := pFile + walFileHead
-	return p, cmem[sqlite3.Tsqlite3_io_methods](cmem[sqlite3.Tsqlite3_file](p).FpMethods)
+	return cCall[func(*libc.TLS, uintptr) int32](e.real().FxClose)(tls, pFile)
 }
 
 func realWrite(tls *libc.TLS, pFile, buf uintptr, n int32, off int64) int32 {
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](m.FxWrite)(tls, p, buf, n, off)
+	return cCall[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](walOf(pFile).real().FxWrite)(tls, pFile, buf, n, off)
 }
 
 // flush hands the gathered bytes to the real file. A failure fails the
@@ -310,7 +301,7 @@ func (f *walFile) flush(tls *libc.TLS, pFile uintptr) int32 {
 }
 
 func walWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
-	f := cmem[walFile](pFile)
+	f := walOf(pFile)
 	if f.db == 0 {
 		return realWrite(tls, pFile, zBuf, iAmt, iOfst)
 	}
@@ -342,7 +333,7 @@ func walWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32
 }
 
 func walRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
-	f := cmem[walFile](pFile)
+	f := walOf(pFile)
 	if f.failed != 0 && iOfst < f.lostEnd && iOfst+int64(iAmt) > f.lostOff {
 		return f.failed
 	}
@@ -351,15 +342,14 @@ func walRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 
 			return rc
 		}
 	}
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](m.FxRead)(tls, p, zBuf, iAmt, iOfst)
+	return cCall[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](f.real().FxRead)(tls, pFile, zBuf, iAmt, iOfst)
 }
 
 // walSync writes the gathered bytes; only a checkpoint's sync or a new
 // WAL header's (SQLITE_SYNC_FULL) goes on to the disk here. A commit's
 // sync is walSyncer's.
 func walSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
-	f := cmem[walFile](pFile)
+	f := walOf(pFile)
 	if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
@@ -370,75 +360,48 @@ func walSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
 	walStats.synced.Add(1)
 	// As SQLITE_SYNC_NORMAL: checkpoint_fullfsync only marks the sync
 	// here, it does not ask for macOS's F_FULLFSYNC.
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr, int32) int32](m.FxSync)(tls, p, flags&^0x0f|sqlite3.SQLITE_SYNC_NORMAL)
+	return cCall[func(*libc.TLS, uintptr, int32) int32](f.real().FxSync)(tls, pFile, flags&^0x0f|sqlite3.SQLITE_SYNC_NORMAL)
 }
 
 func walClose(tls *libc.TLS, pFile uintptr) int32 {
-	f := cmem[walFile](pFile)
+	f := walOf(pFile)
 	rc := f.flush(tls, pFile)
 	if f.buf != 0 {
 		libc.Xfree(tls, f.buf)
 		f.buf, f.cap, f.n = 0, 0, 0
 	}
 	if f.db != 0 {
-		cmem[dbFile](f.db).wal = 0
+		dbOf(f.db).wal = 0
 		f.db = 0
 	}
-	p, m := realFile(pFile)
-	if rc2 := cCall[func(*libc.TLS, uintptr) int32](m.FxClose)(tls, p); rc == sqlite3.SQLITE_OK {
+	if rc2 := cCall[func(*libc.TLS, uintptr) int32](f.real().FxClose)(tls, pFile); rc == sqlite3.SQLITE_OK {
 		rc = rc2
 	}
 	return rc
 }
 
 func walTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
-	if rc := cmem[walFile](pFile).flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+	f := walOf(pFile)
+	if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr, int64) int32](m.FxTruncate)(tls, p, size)
+	return cCall[func(*libc.TLS, uintptr, int64) int32](f.real().FxTruncate)(tls, pFile, size)
 }
 
 func walFileSize(tls *libc.TLS, pFile, pSize uintptr) int32 {
-	if rc := cmem[walFile](pFile).flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+	f := walOf(pFile)
+	if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr, uintptr) int32](m.FxFileSize)(tls, p, pSize)
+	return cCall[func(*libc.TLS, uintptr, uintptr) int32](f.real().FxFileSize)(tls, pFile, pSize)
 }
 
 func walFileControl(tls *libc.TLS, pFile uintptr, op int32, pArg uintptr) int32 {
-	if rc := cmem[walFile](pFile).flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+	f := walOf(pFile)
+	if rc := f.flush(tls, pFile); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr, int32, uintptr) int32](m.FxFileControl)(tls, p, op, pArg)
-}
-
-func walLock(tls *libc.TLS, pFile uintptr, lock int32) int32 {
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr, int32) int32](m.FxLock)(tls, p, lock)
-}
-
-func walUnlock(tls *libc.TLS, pFile uintptr, lock int32) int32 {
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr, int32) int32](m.FxUnlock)(tls, p, lock)
-}
-
-func walCheckReservedLock(tls *libc.TLS, pFile, pResOut uintptr) int32 {
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr, uintptr) int32](m.FxCheckReservedLock)(tls, p, pResOut)
-}
-
-func walSectorSize(tls *libc.TLS, pFile uintptr) int32 {
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr) int32](m.FxSectorSize)(tls, p)
-}
-
-func walDeviceCharacteristics(tls *libc.TLS, pFile uintptr) int32 {
-	p, m := realFile(pFile)
-	return cCall[func(*libc.TLS, uintptr) int32](m.FxDeviceCharacteristics)(tls, p)
+	return cCall[func(*libc.TLS, uintptr, int32, uintptr) int32](f.real().FxFileControl)(tls, pFile, op, pArg)
 }
 
 // cmem is the object at p in C memory (allocated by SQLite or libc, never
