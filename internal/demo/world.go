@@ -541,7 +541,7 @@ func (w *world) addIdentities(t *tenant, c *customer) {
 			v = fmt.Sprintf("INS-C%08d", 20000000+w.next()*13)
 			c.attrs["policies"] = fmt.Sprint(1 + w.r.IntN(3))
 		case "bank":
-			v = fmt.Sprintf("CIF%010d", 6200000000+w.next()*101)
+			v = fmt.Sprintf("CIF%010d", 6200000000+int64(w.next())*101) // int64: 32-bit builds
 			c.attrs["card_level"] = pick(w.r, []string{"普卡", "金卡", "白金卡", "钻石卡"})
 		case "ride":
 			v = fmt.Sprintf("RID%08d", 30000000+w.next()*17)
