@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -182,8 +183,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		s.rdb.SetMaxOpenConns(8)
-		s.rdb.SetMaxIdleConns(8)
+		s.rdb.SetMaxOpenConns(sqliteReaders())
+		s.rdb.SetMaxIdleConns(sqliteReaders())
 		s.rdb.SetConnMaxLifetime(0)
 	}
 	if err := s.rdb.PingContext(ctx); err != nil {
@@ -420,3 +421,13 @@ func notFound(err error, what string) error {
 	}
 	return nil
 }
+
+// sqliteReaders is the size of the SQLite read pool: twice the cores Go
+// runs on, at least four. A read is CPU work in this process, so more
+// connections add no throughput, while each one pays for every commit: a
+// connection whose snapshot is older than the last commit drops its whole
+// page cache when its next read begins (WAL mode has no finer
+// invalidation) and reads the hot pages again, one pread each. Eight
+// readers on two cores spent 5-8 % more CPU per created ticket than four
+// (docs/benchmarks.md).
+func sqliteReaders() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
