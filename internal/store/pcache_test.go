@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	sqlite3 "modernc.org/sqlite/lib"
@@ -92,15 +91,4 @@ func pageCaches() map[uintptr]bool {
 		return true
 	})
 	return caches
-}
-
-// TestSQLiteReadPoolFollowsTheCores: the read pool is twice the cores Go
-// runs on, never under four (store.go, sqliteReaders).
-func TestSQLiteReadPoolFollowsTheCores(t *testing.T) {
-	s, _ := openSQLite(t)
-	defer s.Close()
-	want := max(4, 2*runtime.GOMAXPROCS(0))
-	if got := s.rdb.Stats().MaxOpenConnections; got != want {
-		t.Fatalf("the read pool holds up to %d connections, want %d (GOMAXPROCS %d)", got, want, runtime.GOMAXPROCS(0))
-	}
 }

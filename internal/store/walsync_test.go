@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -322,4 +323,15 @@ func TestFailedCheckpointSyncStopsWrites(t *testing.T) {
 		t.Fatal("the store reports ready after a failed checkpoint sync")
 	}
 	s.Close()
+}
+
+// TestSQLiteReadPoolFollowsTheCores: the read pool is twice the cores Go
+// runs on, never under four (store.go, sqliteReaders).
+func TestSQLiteReadPoolFollowsTheCores(t *testing.T) {
+	s, _ := openSQLite(t)
+	defer s.Close()
+	want := max(4, 2*runtime.GOMAXPROCS(0))
+	if got := s.rdb.Stats().MaxOpenConnections; got != want {
+		t.Fatalf("the read pool holds up to %d connections, want %d (GOMAXPROCS %d)", got, want, runtime.GOMAXPROCS(0))
+	}
 }
