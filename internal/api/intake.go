@@ -166,62 +166,31 @@ func (a *API) intakeRoutes() {
 	}))
 }
 
-// repeatOf looks for the matter a new contact repeats among its customer's
-// recent tickets. An open one takes the contact (ok); a settled one makes
-// the new ticket its linked repeat (n is changed). A customer who says they
-// asked before is believed when they did write within the window.
-func (c *call) repeatOf(sc store.Scope, n *store.NewTicket, words []string, in *inbound) (store.RepeatRecorded, bool, error) {
-	ctx := c.r.Context()
-	cid, known, err := c.a.s.ResolveCustomerID(ctx, sc, n.Customer, n.Ticket.OrgID)
-	n.Customer.Unseen = err == nil && !known && n.Customer.ID == "" // a hint for the write
+// repeatCheck is intake's repeat detection for a new contact: the store
+// finds the customer's recent tickets (inside the write on SQLite) and asks
+// Match which one, if any, the contact is about. The same matter wins; a
+// customer who says they asked before is believed when they did write
+// within the window.
+func (c *call) repeatCheck(words []string) (store.RepeatCheck, error) {
+	st, err := c.a.s.CommitSettings(c.r.Context(), c.tenant())
 	if err != nil {
-		return store.RepeatRecorded{}, false, err
+		return store.RepeatCheck{}, err
 	}
-	if !known {
-		in.step("customer", "new customer", "no identity given matches a customer of this tenant", nil)
-		return store.RepeatRecorded{}, false, nil
-	}
-	in.step("customer", "known customer "+cid, "an identity given matches", nil)
-	st, err := c.a.s.CommitSettings(ctx, c.tenant())
-	if err != nil {
-		return store.RepeatRecorded{}, false, err
-	}
-	past, err := c.a.s.RecentTickets(ctx, sc, cid, c.a.o.Clock.Now().AddDate(0, 0, -st.RepeatWindowDays), 20)
-	if err != nil {
-		return store.RepeatRecorded{}, false, err
-	}
-	settled := func(t kefu.Ticket) bool { return t.Status == kefu.StatusSolved || t.Status == kefu.StatusClosed }
-	matter := intake.MatterOf(words...)
-	var hit *store.PastTicket
-	why := ""
-	for i := range past {
-		if same, reason := intake.SameMatter(matter, intake.MatterOf(past[i].Words...)); same {
-			hit, why = &past[i], reason
-			break
-		}
-	}
-	if hit == nil && len(past) > 0 && intake.ClaimsRepeat(strings.Join(words, "\n")) {
-		hit = &past[0]
-		why = fmt.Sprintf("the customer says they asked before, and the history agrees: %d contact(s) in the last %d days", len(past), st.RepeatWindowDays)
-	}
-	if hit == nil {
-		in.step("repeat", "a new matter", fmt.Sprintf("none of the customer's %d ticket(s) of the last %d days is about the same matter", len(past), st.RepeatWindowDays), nil)
-		return store.RepeatRecorded{}, false, nil
-	}
-	if !settled(hit.Ticket) {
-		in.step("repeat", fmt.Sprintf("joins open ticket #%d", hit.Number), why, nil)
-		rec, err := c.a.s.RecordRepeat(ctx, sc, c.actor(), hit.ID, n.Message, store.Repeat{Reason: why, Threshold: st.RepeatThreshold,
-			ProblemQueueID: st.ProblemQueueID, Intake: &in.record})
-		if err == nil {
-			return rec, true, nil
-		}
-		if kefu.KindOf(err) != kefu.KindConflict {
-			return rec, false, err
-		}
-		// Settled meanwhile: the contact opens a new ticket, linked as a repeat.
-		in.record.Steps = in.record.Steps[:len(in.record.Steps)-1]
-	}
-	in.step("repeat", fmt.Sprintf("repeats settled ticket #%d: a new ticket, linked", hit.Number), why, nil)
-	n.RepeatOf, n.RepeatReason = hit.ID, why
-	return store.RepeatRecorded{}, false, nil
+	var matter *intake.Matter // only a known customer's contact needs it
+	return store.RepeatCheck{WindowDays: st.RepeatWindowDays, Threshold: st.RepeatThreshold, ProblemQueueID: st.ProblemQueueID,
+		Match: func(past []store.PastTicket) (*store.PastTicket, string) {
+			if matter == nil {
+				m := intake.MatterOf(words...)
+				matter = &m
+			}
+			for i := range past {
+				if same, reason := intake.SameMatter(*matter, intake.MatterOf(past[i].Words...)); same {
+					return &past[i], reason
+				}
+			}
+			if len(past) > 0 && intake.ClaimsRepeat(strings.Join(words, "\n")) {
+				return &past[0], fmt.Sprintf("the customer says they asked before, and the history agrees: %d contact(s) in the last %d days", len(past), st.RepeatWindowDays)
+			}
+			return nil, ""
+		}}, nil
 }

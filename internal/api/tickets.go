@@ -174,14 +174,20 @@ func (a *API) registerTickets() {
 		if n.Emergency == nil && len(words) > 1 {
 			// Intake: the same customer about the same matter joins the open
 			// ticket instead of opening another.
-			rec, ok, err := c.repeatOf(sc, &n, words, in2)
+			rc, err := c.repeatCheck(words)
 			if err != nil {
 				return nil, err
 			}
-			if ok {
-				c.routed(rec.Ticket, nil)
-				return rec, nil
+			created, joined, err := c.a.s.OpenContact(c.r.Context(), sc, c.actor(), n, rc)
+			if err != nil {
+				return nil, err
 			}
+			if joined != nil {
+				c.routed(joined.Ticket, nil)
+				return joined, nil
+			}
+			c.routed(created.Ticket, nil)
+			return created, nil
 		}
 		t, m, err := c.a.s.CreateTicket(c.r.Context(), sc, c.actor(), n)
 		c.routed(t, err)

@@ -20,10 +20,10 @@ type CustomerRef struct {
 	Name       string
 	Tier       string
 	Identities []kefu.Identity
-	// Unseen says a read a moment ago (ResolveCustomerID) found none of
-	// the identities, so the write tries a new customer first and only
-	// looks the identity up if someone took it meanwhile. A hint: the
-	// result is the same either way.
+	// Unseen says a read a moment ago (ResolveCustomerID, or OpenContact's
+	// inside the write) found none of the identities, so the write tries a
+	// new customer first and only looks the identity up if someone took it
+	// meanwhile. A hint: the result is the same either way.
 	Unseen bool
 }
 
@@ -156,24 +156,24 @@ func withNumber(doc string, n int64) string {
 
 // resolveCustomer finds the customer a new ticket belongs to, following
 // merges, adding identities not yet known, or creates one.
-func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) (string, error) {
+func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) (cid string, created bool, err error) {
 	tenantID := sc.TenantID
 	if ref.ID != "" {
 		var merged sql.NullString
 		err := tx.queryRow(`SELECT merged_into FROM customers WHERE tenant_id = $1 AND id = $2`, tenantID, ref.ID).Scan(&merged)
 		if err == sql.ErrNoRows {
-			return "", kefu.FieldError("customer.id", "no such customer")
+			return "", false, kefu.FieldError("customer.id", "no such customer")
 		}
 		if err != nil {
-			return "", kefu.Internal(err)
+			return "", false, kefu.Internal(err)
 		}
 		if merged.Valid {
-			return merged.String, nil
+			return merged.String, false, nil
 		}
-		return ref.ID, nil
+		return ref.ID, false, nil
 	}
 	if len(ref.Identities) == 0 {
-		return "", kefu.FieldError("customer", "give customer.id or at least one identity")
+		return "", false, kefu.FieldError("customer", "give customer.id or at least one identity")
 	}
 	if ref.Unseen && len(ref.Identities) == 1 {
 		// Most new contacts are new customers: skip the lookup (on
@@ -184,7 +184,7 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 		}
 		c, err := tx.createCustomer(Whole(tenantID), a, kefu.Customer{Name: customerName(ref), Tier: ref.Tier, OrgID: orgID, Identities: []kefu.Identity{id}}, true, true)
 		if err != errIdentityKnown {
-			return c.ID, err
+			return c.ID, err == nil, err
 		}
 	}
 	found := ""
@@ -192,7 +192,7 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 	for _, id := range ref.Identities {
 		v, err := NormalizeIdentity(id.Kind, id.Value)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		id.Value = v
 		if id.Kind == kefu.IdentityExternal && id.OrgID == "" {
@@ -208,7 +208,7 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 		case err == sql.ErrNoRows:
 			unknown = append(unknown, id)
 		case err != nil:
-			return "", kefu.Internal(err)
+			return "", false, kefu.Internal(err)
 		case found == "":
 			found = cid
 		}
@@ -218,9 +218,9 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 		if err != nil && isConflict(err, "identity_taken") {
 			// Another writer created this customer a moment ago (PostgreSQL
 			// runs several): run the batch again and it will be found.
-			return "", errRace
+			return "", false, errRace
 		}
-		return c.ID, err
+		return c.ID, err == nil, err
 	}
 	if len(unknown) > 0 {
 		now := tx.s.Now()
@@ -231,16 +231,16 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 			}
 			if err := tx.insertIdentity(tenantID, id); err != nil {
 				if isConflict(err, "identity_taken") {
-					return "", errRace
+					return "", false, errRace
 				}
-				return "", err
+				return "", false, err
 			}
 		}
 		if err := tx.reindexCustomer(tenantID, found, now); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
-	return found, nil
+	return found, false, nil
 }
 
 // customerName is the name a new customer gets from a reference.
@@ -254,17 +254,32 @@ func customerName(ref CustomerRef) string {
 // CreateTicket opens a ticket, resolving its customer and storing the first
 // message, the contact record and the history in one durable write.
 func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket) (kefu.Ticket, *kefu.Message, error) {
+	created, _, err := s.createTicket(ctx, sc, a, n, nil)
+	return created.Ticket, created.Message, err
+}
+
+// createTicket is CreateTicket, with intake's repeat check inside the
+// write when rc is given (see OpenContact).
+func (s *Store) createTicket(ctx context.Context, sc Scope, a Actor, n NewTicket, rc *RepeatCheck) (TicketCreated, *RepeatRecorded, error) {
 	t := n.Ticket
 	if err := validateTicket(&t); err != nil {
-		return t, nil, err
+		return TicketCreated{Ticket: t}, nil, err
 	}
 	var msg *kefu.Message
 	if n.Message != nil {
 		m := *n.Message
 		if err := validateMessage(&m); err != nil {
-			return t, nil, err
+			return TicketCreated{Ticket: t}, nil, err
 		}
 		msg = &m
+	}
+	rec := n.Intake
+	if rc != nil && rec == nil {
+		rec = &kefu.IntakeRecord{}
+	}
+	var recSteps int // the steps the caller made; a re-run of the write starts over from them
+	if rec != nil {
+		recSteps = len(rec.Steps)
 	}
 	var bodies []string
 	if msg != nil {
@@ -273,27 +288,43 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 	text := ticketText(t, bodies...)
 	var out kefu.Ticket
 	var outMsg *kefu.Message
+	var joined *RepeatRecorded
 	err := s.Write(ctx, func(tx *Tx) error {
 		t := t
+		repeatOf, repeatReason := n.RepeatOf, n.RepeatReason
+		joined = nil
+		if rec != nil {
+			rec.Steps = rec.Steps[:recSteps]
+		}
 		tenantID := sc.TenantID
-		if t.OrgID == "" {
-			root, err := tx.rootOrg(tenantID)
-			if err != nil {
-				return err
-			}
-			t.OrgID = root
-		} else if err := tx.checkOrg(tenantID, t.OrgID); err != nil {
+		if err := tx.checkNewTicket(sc, &t); err != nil {
 			return err
 		}
-		if !sc.sees(t.OrgID) {
-			return kefu.FieldError("org_id", "outside your organization scope")
-		}
-		if err := tx.checkTicketRefs(tenantID, t); err != nil {
-			return err
-		}
-		cid, err := tx.resolveCustomer(sc, a, n.Customer, t.OrgID)
+		cid, created, err := tx.resolveCustomer(sc, a, n.Customer, t.OrgID)
 		if err != nil {
 			return err
+		}
+		if rc != nil {
+			var past []PastTicket
+			if !created {
+				if past, err = recentTickets(tx.ctx, txQuerier{tx}, sc, cid, s.Now().AddDate(0, 0, -rc.WindowDays), repeatPast); err != nil {
+					return err
+				}
+			}
+			hit, why := rc.judge(rec, cid, !created, past)
+			if hit != nil && !settled(hit.Ticket) {
+				repeated(rec, hit, why, true)
+				r, err := tx.recordRepeat(sc, a, hit.ID, msg, rc.repeat(why, rec))
+				if err != nil {
+					return err
+				}
+				joined = &r
+				return nil
+			}
+			if hit != nil {
+				repeated(rec, hit, why, false)
+				repeatOf, repeatReason = hit.ID, why
+			}
 		}
 		now := s.Now()
 		t.ID, t.TenantID, t.CustomerID, t.CreatedAt, t.UpdatedAt = newID(), tenantID, cid, now, now
@@ -309,9 +340,9 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		if msg != nil {
 			t.MessageCount = 1
 		}
-		if n.RepeatOf != "" {
+		if repeatOf != "" {
 			var prev int
-			if err := tx.queryRow(`SELECT repeat_count FROM tickets WHERE tenant_id = $1 AND id = $2`, tenantID, n.RepeatOf).Scan(&prev); err != nil {
+			if err := tx.queryRow(`SELECT repeat_count FROM tickets WHERE tenant_id = $1 AND id = $2`, tenantID, repeatOf).Scan(&prev); err != nil {
 				return notFound(err, "repeated ticket")
 			}
 			t.RepeatCount = prev + 1
@@ -327,7 +358,7 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 			return kefu.Internal(err)
 		}
 		if t.RepeatCount > 0 {
-			a1, a2 := t.ID, n.RepeatOf
+			a1, a2 := t.ID, repeatOf
 			if a2 < a1 {
 				a1, a2 = a2, a1
 			}
@@ -336,7 +367,7 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 				return kefu.Internal(err)
 			}
 			if err := tx.Event(tenantID, System, "ticket.repeat", "ticket", t.ID, t.ID, nil, map[string]any{
-				"repeat_count": t.RepeatCount, "reason": n.RepeatReason, "repeats": n.RepeatOf}); err != nil {
+				"repeat_count": t.RepeatCount, "reason": repeatReason, "repeats": repeatOf}); err != nil {
 				return err
 			}
 		}
@@ -360,15 +391,14 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 			}
 			m = &mm
 		}
-		created := TicketCreated{t, m}
-		body, err := json.Marshal(created) // once, for the event and the saved result
+		body, err := json.Marshal(TicketCreated{t, m}) // once, for the event and the saved result
 		if err != nil {
 			return kefu.Internal(err)
 		}
 		if err := tx.Event(tenantID, a, "ticket.created", "ticket", t.ID, t.ID, nil, json.RawMessage(body)); err != nil {
 			return err
 		}
-		if err := tx.recordIntake(tenantID, t.ID, m, n.Intake); err != nil {
+		if err := tx.recordIntake(tenantID, t.ID, m, rec); err != nil {
 			return err
 		}
 		if err := tx.openSLA(&t, now); err != nil {
@@ -387,13 +417,34 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		out, outMsg = t, m
 		return nil
 	})
-	return out, outMsg, err
+	if err != nil {
+		return TicketCreated{}, nil, err
+	}
+	return TicketCreated{Ticket: out, Message: outMsg}, joined, nil
 }
 
 // TicketCreated is a new ticket with its first message.
 type TicketCreated struct {
 	kefu.Ticket
 	Message *kefu.Message `json:"message,omitempty"`
+}
+
+// checkNewTicket checks a new ticket's organization (the root if none),
+// scope and references.
+func (tx *Tx) checkNewTicket(sc Scope, t *kefu.Ticket) error {
+	if t.OrgID == "" {
+		root, err := tx.rootOrg(sc.TenantID)
+		if err != nil {
+			return err
+		}
+		t.OrgID = root
+	} else if err := tx.checkOrg(sc.TenantID, t.OrgID); err != nil {
+		return err
+	}
+	if !sc.sees(t.OrgID) {
+		return kefu.FieldError("org_id", "outside your organization scope")
+	}
+	return tx.checkTicketRefs(sc.TenantID, *t)
 }
 
 func (tx *Tx) checkTicketRefs(tenantID string, t kefu.Ticket) error {
