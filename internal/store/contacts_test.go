@@ -73,12 +73,18 @@ func TestOpenContact(t *testing.T) {
 				t.Fatalf("first contact's decisions: %v", got)
 			}
 
-			again, joined, err := s.OpenContact(ctx, sc, store.System, contact("13700001111", "退款没到"), sameSubject("退款没到"))
+			// The customer writes again, now also giving an e-mail address.
+			c := contact("13700001111", "退款没到")
+			c.Customer.Identities = append(c.Customer.Identities, kefu.Identity{Kind: kefu.IdentityEmail, Value: "wang@example.cn"})
+			again, joined, err := s.OpenContact(ctx, sc, store.System, c, sameSubject("退款没到"))
 			if err != nil || joined == nil || again.ID != "" {
 				t.Fatalf("the same matter again: created %+v, joined %v, %v", again, joined, err)
 			}
 			if joined.ID != first.ID || joined.RepeatCount != 1 || joined.Priority != kefu.PriorityHigh || joined.Message == nil || joined.Reason != "same subject" {
 				t.Fatalf("joined: %+v", joined)
+			}
+			if id, known, err := s.ResolveCustomerID(ctx, sc, store.CustomerRef{Identities: []kefu.Identity{{Kind: kefu.IdentityEmail, Value: "wang@example.cn"}}}, ""); err != nil || !known || id != first.CustomerID {
+				t.Fatalf("the e-mail address of the joining contact: customer %q, known %v, %v; want %s", id, known, err, first.CustomerID)
 			}
 			got := intakeSteps(t, s, sc.TenantID, first.ID)
 			if len(got) != 2 || strings.Join(got[1], " ") != fmt.Sprintf("customer=known customer %s screen=no emergency repeat=joins open ticket #%d", first.CustomerID, first.Number) {

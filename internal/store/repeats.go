@@ -258,7 +258,8 @@ const repeatPast = 20
 // OpenContact opens a ticket for a customer's new contact, unless intake
 // finds it repeats one of the customer's recent tickets: an open one takes
 // the contact instead (joined, as RecordRepeat), a settled one makes the
-// new ticket its linked repeat. The decisions go on the intake record.
+// new ticket its linked repeat. The decisions go on the intake record, and
+// identities the customer gave for the first time become theirs either way.
 //
 // On SQLite the check runs inside the write: the single writer's pages are
 // warm (a reader's are cold after every commit), and nothing can change
@@ -304,6 +305,11 @@ func (s *Store) OpenContact(ctx context.Context, sc Scope, a Actor, n NewTicket,
 		err := s.WriteAbout(ctx, hit.ID, func(tx *Tx) error {
 			t := t
 			if err := tx.checkNewTicket(sc, &t); err != nil { // what the contact asked for is checked as if it opened a ticket
+				return err
+			}
+			// As on SQLite, an identity the customer wrote from for the
+			// first time is theirs from now on.
+			if _, _, err := tx.resolveCustomer(sc, a, n.Customer, t.OrgID); err != nil {
 				return err
 			}
 			var err error
