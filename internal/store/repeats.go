@@ -319,8 +319,8 @@ func (s *Store) OpenContact(ctx context.Context, sc Scope, a Actor, n NewTicket,
 		if err == nil {
 			return TicketCreated{}, &r, nil
 		}
-		if kefu.KindOf(err) != kefu.KindConflict {
-			return TicketCreated{}, nil, err
+		if !isConflict(err, "ticket_settled") {
+			return TicketCreated{}, nil, err // an Idempotency-Key's twin included: the caller replays it
 		}
 		// Settled meanwhile: the contact opens a new ticket, linked as a repeat.
 		n.Intake.Steps = n.Intake.Steps[:steps]
