@@ -26,8 +26,12 @@ func (s *Store) Events(ctx context.Context, tenantID string, f EventFilter) ([]k
 		where = append(where, "ticket_id <> ''", "ticket_id = "+placeholder(len(args))) // the first term lets the partial index serve
 	}
 	if f.EntityID != "" {
+		// events_entity holds the events of everything but tickets; a
+		// ticket's own events (entity_id = ticket_id) are in events_ticket.
+		// Each branch names its index's condition so that the index serves.
 		args = append(args, f.EntityID)
-		where = append(where, "entity_id = "+placeholder(len(args)))
+		p := placeholder(len(args))
+		where = append(where, "((entity_id <> ticket_id AND entity_id = "+p+") OR (ticket_id <> '' AND ticket_id = "+p+" AND entity_id = ticket_id))")
 	}
 	if f.Type != "" {
 		if strings.HasSuffix(f.Type, ".") {
