@@ -27,13 +27,9 @@ type PastTicket struct {
 // anything: by id (following a merge) or by any known identity. ok is
 // false for a customer kefu has not met.
 func (s *Store) ResolveCustomerID(ctx context.Context, sc Scope, ref CustomerRef, orgID string) (string, bool, error) {
-	return resolveCustomerID(ctx, s.db, sc, ref, orgID)
-}
-
-func resolveCustomerID(ctx context.Context, q querier, sc Scope, ref CustomerRef, orgID string) (string, bool, error) {
 	if ref.ID != "" {
 		var merged sql.NullString
-		err := q.QueryRowContext(ctx, `SELECT merged_into FROM customers WHERE tenant_id = $1 AND id = $2`, sc.TenantID, ref.ID).Scan(&merged)
+		err := s.db.QueryRowContext(ctx, `SELECT merged_into FROM customers WHERE tenant_id = $1 AND id = $2`, sc.TenantID, ref.ID).Scan(&merged)
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", false, nil
 		}
@@ -58,7 +54,7 @@ func resolveCustomerID(ctx context.Context, q querier, sc Scope, ref CustomerRef
 		}
 		// One statement, as the write resolves it (this runs for every new contact).
 		var cid string
-		err = q.QueryRowContext(ctx, `SELECT COALESCE(c.merged_into, c.id) FROM customer_identities i JOIN customers c ON c.id = i.customer_id
+		err = s.db.QueryRowContext(ctx, `SELECT COALESCE(c.merged_into, c.id) FROM customer_identities i JOIN customers c ON c.id = i.customer_id
 			WHERE i.tenant_id = $1 AND i.kind = $2 AND i.scope = $3 AND i.value = $4`,
 			sc.TenantID, string(id.Kind), scope, v).Scan(&cid)
 		if err == nil {
@@ -154,14 +150,11 @@ type RepeatRecorded struct {
 // problem-resolution queue, in one write.
 func (s *Store) RecordRepeat(ctx context.Context, sc Scope, a Actor, ticketID string, m *kefu.Message, r Repeat) (RepeatRecorded, error) {
 	var out RepeatRecorded
-	if m != nil {
-		mm := *m
-		if err := validateMessage(&mm); err != nil {
-			return out, err
-		}
-		m = &mm
+	m, err := validatedMessage(m)
+	if err != nil {
+		return out, err
 	}
-	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
+	err = s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		var err error
 		out, err = tx.recordRepeat(sc, a, ticketID, m, r)
 		return err
@@ -271,17 +264,9 @@ func (s *Store) OpenContact(ctx context.Context, sc Scope, a Actor, n NewTicket,
 	if s.dialect == SQLite {
 		return s.createTicket(ctx, sc, a, n, &rc)
 	}
-	t := n.Ticket
-	if err := validateTicket(&t); err != nil {
+	t, msg, err := validateNewTicket(n)
+	if err != nil {
 		return TicketCreated{}, nil, err
-	}
-	msg := n.Message
-	if msg != nil {
-		m := *msg
-		if err := validateMessage(&m); err != nil {
-			return TicketCreated{}, nil, err
-		}
-		msg = &m
 	}
 	if n.Intake == nil {
 		n.Intake = &kefu.IntakeRecord{}

@@ -261,17 +261,9 @@ func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 // createTicket is CreateTicket, with intake's repeat check inside the
 // write when rc is given (see OpenContact).
 func (s *Store) createTicket(ctx context.Context, sc Scope, a Actor, n NewTicket, rc *RepeatCheck) (TicketCreated, *RepeatRecorded, error) {
-	t := n.Ticket
-	if err := validateTicket(&t); err != nil {
+	t, msg, err := validateNewTicket(n)
+	if err != nil {
 		return TicketCreated{Ticket: t}, nil, err
-	}
-	var msg *kefu.Message
-	if n.Message != nil {
-		m := *n.Message
-		if err := validateMessage(&m); err != nil {
-			return TicketCreated{Ticket: t}, nil, err
-		}
-		msg = &m
 	}
 	rec := n.Intake
 	if rc != nil && rec == nil {
@@ -289,7 +281,7 @@ func (s *Store) createTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 	var out kefu.Ticket
 	var outMsg *kefu.Message
 	var joined *RepeatRecorded
-	err := s.Write(ctx, func(tx *Tx) error {
+	err = s.Write(ctx, func(tx *Tx) error {
 		t := t
 		repeatOf, repeatReason := n.RepeatOf, n.RepeatReason
 		joined = nil
@@ -421,6 +413,29 @@ func (s *Store) createTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 		return TicketCreated{}, nil, err
 	}
 	return TicketCreated{Ticket: out, Message: outMsg}, joined, nil
+}
+
+// validateNewTicket checks a new ticket and its first message, and
+// returns checked copies.
+func validateNewTicket(n NewTicket) (kefu.Ticket, *kefu.Message, error) {
+	t := n.Ticket
+	if err := validateTicket(&t); err != nil {
+		return t, nil, err
+	}
+	m, err := validatedMessage(n.Message)
+	return t, m, err
+}
+
+// validatedMessage is a checked copy of m (nil for none).
+func validatedMessage(m *kefu.Message) (*kefu.Message, error) {
+	if m == nil {
+		return nil, nil
+	}
+	mm := *m
+	if err := validateMessage(&mm); err != nil {
+		return nil, err
+	}
+	return &mm, nil
 }
 
 // TicketCreated is a new ticket with its first message.
