@@ -428,6 +428,6 @@ func notFound(err error, what string) error {
 // connection whose snapshot is older than the last commit drops its whole
 // page cache when its next read begins (WAL mode has no finer
 // invalidation) and reads the hot pages again, one pread each. Eight
-// readers on two cores spent 5-8 % more CPU per created ticket than four
+// readers on two cores spent 6-10 % more CPU per created ticket than four
 // (docs/benchmarks.md).
 func sqliteReaders() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
