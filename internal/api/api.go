@@ -69,6 +69,29 @@ type call struct {
 	a     *API
 	route *Route
 	body  []byte
+	// keyFirst answers a retried request from its saved response before
+	// the handler's first write; set on OneWrite routes while unchecked.
+	keyFirst func() bool
+}
+
+// errAnswered stops a handler whose response has been written already
+// (a retried request, answered from its Idempotency-Key).
+var errAnswered = errors.New("answered")
+
+// replayedBeforeWrite is for a OneWrite handler about to make a write
+// before its last one: that write does not carry the Idempotency-Key, so a
+// retry must be recognised before it, by reading the key as other routes
+// do. It returns errAnswered when the request was a retry, now answered.
+func (c *call) replayedBeforeWrite() error {
+	if c.keyFirst == nil {
+		return nil
+	}
+	replay := c.keyFirst
+	c.keyFirst = nil
+	if replay() {
+		return errAnswered
+	}
+	return nil
 }
 
 type handler func(c *call) (any, error)
@@ -84,7 +107,13 @@ type Route struct {
 	Request      any  // zero value of the body type, for the document
 	Response     any  // zero value of the response type
 	Query        []Param
-	h            handler
+	// OneWrite says the handler makes one write, which saves the request's
+	// Idempotency-Key (or calls replayedBeforeWrite before any earlier
+	// write). A retry is then recognised by that write, when the key it
+	// saves is taken, and answered from the saved response: the hot routes
+	// skip the read of the key that every first attempt would pay for.
+	OneWrite bool
+	h        handler
 }
 
 // Param documents a query parameter.
@@ -226,11 +255,19 @@ func (a *API) serveIdempotent(w http.ResponseWriter, c *call, key string) {
 		w.Write(saved.Body)
 		return true
 	}
+	slot := &store.IdemSlot{TenantID: c.p.TenantID, Principal: principal, Key: key, RequestHash: hash, Status: c.route.Status}
+	c.r = r.WithContext(store.WithIdempotency(r.Context(), slot))
+	if c.route.OneWrite {
+		// The write finds a retry (the key is taken) and fails whole; so
+		// may a retry's handler, on the state the first attempt left. Any
+		// failure is answered from the saved response if there is one.
+		c.keyFirst = replay
+		a.finish(w, c, func(error) bool { return replay() })
+		return
+	}
 	if replay() {
 		return
 	}
-	slot := &store.IdemSlot{TenantID: c.p.TenantID, Principal: principal, Key: key, RequestHash: hash, Status: c.route.Status}
-	c.r = r.WithContext(store.WithIdempotency(r.Context(), slot))
 	a.finish(w, c, func(err error) bool {
 		// A concurrent twin won the race: answer with its response.
 		var ke *kefu.Error
@@ -241,6 +278,9 @@ func (a *API) serveIdempotent(w http.ResponseWriter, c *call, key string) {
 func (a *API) finish(w http.ResponseWriter, c *call, onErr func(error) bool) {
 	out, err := c.route.h(c)
 	if err != nil {
+		if err == errAnswered {
+			return
+		}
 		if onErr != nil && onErr(err) {
 			return
 		}

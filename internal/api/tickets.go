@@ -140,7 +140,7 @@ func (a *API) registerTickets() {
 		return page[kefu.Ticket]{Items: items, NextCursor: next}, err
 	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets", Tag: "tickets", Summary: "Open a ticket with its customer and first message", Status: http.StatusCreated,
-		Request: ticketIn{}, Response: store.TicketCreated{}}, withBody(kefu.PermTicketsWrite, func(c *call, sc store.Scope, in ticketIn) (any, error) {
+		Request: ticketIn{}, Response: store.TicketCreated{}, OneWrite: true}, withBody(kefu.PermTicketsWrite, func(c *call, sc store.Scope, in ticketIn) (any, error) {
 		if (in.AssigneeID != "" || in.QueueID != "") && !auth.Can(c.p, kefu.PermTicketsAssign) && in.AssigneeID != c.p.User.ID {
 			return nil, kefu.Forbidden("permission_denied", "assigning needs the tickets.assign permission")
 		}
@@ -226,7 +226,7 @@ func (a *API) registerTickets() {
 		return page[kefu.Message]{Items: items, NextCursor: next}, err
 	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/messages", Tag: "tickets", Summary: "Add a message, reply or internal note", Status: http.StatusCreated,
-		Request: messageIn{}, Response: kefu.Message{}}, withBody(kefu.PermTicketsWrite, func(c *call, sc store.Scope, in messageIn) (any, error) {
+		Request: messageIn{}, Response: kefu.Message{}, OneWrite: true}, withBody(kefu.PermTicketsWrite, func(c *call, sc store.Scope, in messageIn) (any, error) {
 		msg := in.message()
 		// Intake: a customer's message is screened first, and an emergency is
 		// raised before the message is stored, so that no failure after it can
@@ -240,6 +240,10 @@ func (a *API) registerTickets() {
 				e.TicketID = c.id()
 				// Its own write, first, without the request's Idempotency-Key:
 				// the key is saved with the message, which carries the response.
+				// A retry must be answered before this write, not by the last.
+				if err := c.replayedBeforeWrite(); err != nil {
+					return nil, err
+				}
 				t, em, err := c.a.s.RaiseEmergency(store.WithoutIdempotency(c.r.Context()), sc, c.actor(), *e, c.emergencyQueue())
 				if err != nil {
 					return nil, err
