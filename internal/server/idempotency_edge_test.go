@@ -90,7 +90,7 @@ func TestRetryAfterTheTicketChanged(t *testing.T) {
 			}
 			msgs := items(t, h.must(200, w.Token, "GET", "/api/v1/tickets/"+id+"/messages", nil))
 			if len(msgs) != 2 {
-				t.Fatalf("%d messages, want the first and the one reply", len(msgs))
+				t.Fatalf("%d messages, want the ticket's first and m-1", len(msgs))
 			}
 			retried := h.must(201, w.Token, "POST", "/api/v1/tickets", newTicketBody("退款还没到"), "Idempotency-Key", "t-1")
 			if retried.Header.Get("Idempotent-Replayed") != "true" || retried.json(t)["id"] != id {

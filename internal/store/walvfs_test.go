@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestWALVFSGathersACommitsFrames checks that the writer's commits reach
@@ -58,7 +59,9 @@ func TestWALVFSGathersACommitsFrames(t *testing.T) {
 
 	// A checkpoint on the writer's connection syncs the WAL for real. (The
 	// background checkpoint may copy the frames first, leaving this one
-	// nothing to do: then write and try again.)
+	// nothing to do, or still be copying the 24 MB above, leaving this one
+	// busy, for seconds under the race detector: then write and try again.)
+	deadline := time.Now().Add(30 * time.Second)
 	for attempt := 0; ; attempt++ {
 		synced := walStats.synced.Load()
 		write(10000+attempt*10, 10, 3000)
@@ -67,11 +70,15 @@ func TestWALVFSGathersACommitsFrames(t *testing.T) {
 			t.Fatal(err)
 		}
 		if walStats.synced.Load() > synced {
+			if attempt > 0 {
+				t.Logf("the checkpoint synced the WAL at attempt %d", attempt+1)
+			}
 			break
 		}
-		if attempt == 20 {
-			t.Fatal("a checkpoint's sync of the WAL did not reach the disk")
+		if time.Now().After(deadline) {
+			t.Fatalf("a checkpoint's sync of the WAL did not reach the disk in %d attempts (the last: busy %d, %d frames, %d copied)", attempt+1, busy, frames, copied)
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	var n int
 	if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM walvfs_probe WHERE id >= 10000`).Scan(&n); err != nil || n < 10 {
