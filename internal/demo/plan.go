@@ -651,7 +651,7 @@ func (b *tb) setStatus(at time.Time, by *user, to kefu.Status, release string) b
 	if !kefu.CanMove(b.status, to) || to == b.status {
 		return false
 	}
-	if (to == kefu.StatusSolved || to == kefu.StatusClosed) && b.open > 0 && release == "" {
+	if to.Settled() && b.open > 0 && release == "" {
 		return false
 	}
 	p := store.TicketPatch{Status: &to}
@@ -710,7 +710,7 @@ func (b *tb) settle(at time.Time, by *user, idx int, to kefu.CommitmentState, re
 // is a department commitment. Without a manual clock a deadline may already
 // be past: then it is recorded as a commitment of its own.
 func (b *tb) forward(at time.Time, by *user, d *dept, note string, due time.Time) int {
-	if b.status == kefu.StatusSolved || b.status == kefu.StatusClosed {
+	if b.status.Settled() {
 		return -1
 	}
 	ten, t := b.ten, b.t

@@ -150,6 +150,11 @@ var statusMoves = map[Status][]Status{
 	StatusClosed:  {}, // a closed ticket is final; a new contact opens a follow-up ticket
 }
 
+// Settled reports whether a ticket in status s is done with (solved or
+// closed): no SLA clock runs, no commitment is expedited, and a repeat of
+// its matter opens a new ticket instead of joining it.
+func (s Status) Settled() bool { return s == StatusSolved || s == StatusClosed }
+
 // ValidStatus reports whether s names a status.
 func ValidStatus(s Status) bool { _, ok := statusMoves[s]; return ok }
 

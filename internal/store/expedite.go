@@ -56,7 +56,7 @@ func (s *Store) ExpediteTicket(ctx context.Context, sc Scope, a Actor, ticketID 
 		if err != nil {
 			return err
 		}
-		if before.Status == kefu.StatusSolved || before.Status == kefu.StatusClosed {
+		if before.Status.Settled() {
 			return kefu.Conflict("ticket_done", "a "+string(before.Status)+" ticket cannot be expedited")
 		}
 		var open int

@@ -569,7 +569,7 @@ func (s *Store) OpenRelayOn(ctx context.Context, sc Scope, a Actor, ticketID str
 		if err != nil {
 			return err
 		}
-		if t.Status == kefu.StatusSolved || t.Status == kefu.StatusClosed {
+		if t.Status.Settled() {
 			return kefu.Conflict("ticket_done", "a "+string(t.Status)+" ticket cannot open a relay; reopen it first")
 		}
 		p, err := s.party(ctx, tx.sqlTx, sc, in.PartyID)

@@ -169,7 +169,7 @@ func (tx *Tx) recordRepeat(sc Scope, a Actor, ticketID string, m *kefu.Message, 
 	if err != nil {
 		return RepeatRecorded{}, err
 	}
-	if before.Status == kefu.StatusSolved || before.Status == kefu.StatusClosed {
+	if before.Status.Settled() {
 		return RepeatRecorded{}, kefu.Conflict("ticket_settled", "the ticket was settled meanwhile; open a new one")
 	}
 	now := s.Now()
@@ -283,7 +283,7 @@ func (s *Store) OpenContact(ctx context.Context, sc Scope, a Actor, n NewTicket,
 		}
 	}
 	hit, why := rc.judge(n.Intake, cid, known, past)
-	if hit != nil && !settled(hit.Ticket) {
+	if hit != nil && !hit.Status.Settled() {
 		steps := len(n.Intake.Steps)
 		repeated(n.Intake, hit, why, true)
 		var r RepeatRecorded
@@ -351,10 +351,6 @@ func repeated(rec *kefu.IntakeRecord, hit *PastTicket, why string, joins bool) {
 
 func (rc *RepeatCheck) repeat(why string, rec *kefu.IntakeRecord) Repeat {
 	return Repeat{Reason: why, Threshold: rc.Threshold, ProblemQueueID: rc.ProblemQueueID, Intake: rec}
-}
-
-func settled(t kefu.Ticket) bool {
-	return t.Status == kefu.StatusSolved || t.Status == kefu.StatusClosed
 }
 
 // txQuerier reads inside a write, through the writer's prepared statements.

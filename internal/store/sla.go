@@ -53,7 +53,7 @@ func (tx *Tx) slaTarget(t *kefu.Ticket, st SLA, p sla.Policy, kind kefu.Commitme
 
 // openSLA sets a new ticket's first-response and resolution targets.
 func (tx *Tx) openSLA(t *kefu.Ticket, now time.Time) error {
-	if t.Status == kefu.StatusSolved || t.Status == kefu.StatusClosed {
+	if t.Status.Settled() {
 		return nil
 	}
 	st, p, ok, err := tx.slaPolicy(*t)

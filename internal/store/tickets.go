@@ -304,7 +304,7 @@ func (s *Store) createTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 				}
 			}
 			hit, why := rc.judge(rec, cid, !created, past)
-			if hit != nil && !settled(hit.Ticket) {
+			if hit != nil && !hit.Status.Settled() {
 				repeated(rec, hit, why, true)
 				r, err := tx.recordRepeat(sc, a, hit.ID, msg, rc.repeat(why, rec))
 				if err != nil {
@@ -795,7 +795,7 @@ func (s *Store) UpdateTicket(ctx context.Context, sc Scope, a Actor, id string, 
 			if !kefu.CanMove(before.Status, to) {
 				return kefu.Conflict("status_move", "a "+string(before.Status)+" ticket cannot become "+string(to))
 			}
-			if to == kefu.StatusSolved || to == kefu.StatusClosed {
+			if to.Settled() {
 				if err := tx.settleCommitments(sc.TenantID, a, id, p, now); err != nil {
 					return err
 				}
@@ -1131,7 +1131,7 @@ func (s *Store) Forward(ctx context.Context, sc Scope, a Actor, ticketID, depart
 		if err != nil {
 			return err
 		}
-		if before.Status == kefu.StatusClosed || before.Status == kefu.StatusSolved {
+		if before.Status.Settled() {
 			return kefu.Conflict("ticket_done", "a "+string(before.Status)+" ticket cannot be forwarded")
 		}
 		var deptName string
