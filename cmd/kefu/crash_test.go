@@ -44,6 +44,7 @@ func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
 
 			var mu sync.Mutex
 			var acked []string
+			words := map[string]string{} // ticket → the word only its subject has
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			client := &http.Client{Timeout: 5 * time.Second}
@@ -57,7 +58,7 @@ func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
 							return
 						default:
 						}
-						body, _ := json.Marshal(map[string]any{"subject": fmt.Sprintf("崩溃测试 %d-%d", w, i),
+						body, _ := json.Marshal(map[string]any{"subject": fmt.Sprintf("崩溃测试 crash%dx%d", w, i),
 							"customer": map[string]any{"name": "c", "identities": []map[string]any{{"kind": "app", "value": fmt.Sprintf("%d-%d", w, i)}}},
 							"message":  map[string]any{"kind": "customer", "body": "x"}})
 						req, _ := http.NewRequest("POST", url+"/api/v1/tickets", bytes.NewReader(body))
@@ -72,6 +73,7 @@ func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
 						if res.StatusCode == 201 {
 							mu.Lock()
 							acked = append(acked, out.ID)
+							words[out.ID] = fmt.Sprintf("crash%dx%d", w, i)
 							mu.Unlock()
 						}
 					}
@@ -102,6 +104,27 @@ func TestKill9LosesNoAcknowledgedWrite(t *testing.T) {
 			}
 			if missing > 0 {
 				t.Fatalf("%d of %d acknowledged tickets lost after kill -9", missing, len(acked))
+			}
+			// Search finds them too: the search index is written with the
+			// rows, in the same transaction (the last ones are checked).
+			unfound := 0
+			for i := max(0, len(acked)-100); i < len(acked); i++ {
+				id := acked[i]
+				req, _ := http.NewRequest("GET", url+"/api/v1/tickets?q="+words[id], nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				res, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var page struct{ Items []struct{ ID string } }
+				json.NewDecoder(res.Body).Decode(&page)
+				res.Body.Close()
+				if len(page.Items) != 1 || page.Items[0].ID != id {
+					unfound++
+				}
+			}
+			if unfound > 0 {
+				t.Fatalf("%d of the last %d acknowledged tickets not found by search after kill -9", unfound, min(100, len(acked)))
 			}
 			t.Logf("%d acknowledged tickets, all present after kill -9 and restart", len(acked))
 		})
