@@ -196,7 +196,18 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, err
 	}
 	if s.dialect == SQLite {
-		cdb, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)")
+		// The checkpoints' connection writes the database file through
+		// ckptVFS (ckptvfs_linux.go): a slice at a time to the disk, so that
+		// the commits' WAL fsyncs do not queue behind a second's pages.
+		vfs, err := checkpointVFS()
+		if err != nil {
+			s.closeDBs()
+			return nil, err
+		}
+		if vfs != "" {
+			vfs = "&vfs=" + vfs
+		}
+		cdb, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)"+vfs)
 		if err != nil {
 			s.closeDBs()
 			return nil, fmt.Errorf("open sqlite: %w", err)
