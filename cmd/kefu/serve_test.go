@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -60,6 +62,32 @@ func TestServeRefusesBadWriters(t *testing.T) {
 		err := cmdServe(t.Context(), append([]string{"--data", t.TempDir()}, tc.args...), io.Discard, io.Discard)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%v %v: got %v, want %q", tc.env, tc.args, err, tc.want)
+		}
+	}
+}
+
+// kefu serve collects garbage at serveGCPercent unless GOGC is set.
+func TestServeGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, tc := range []struct {
+		gogc string // "" for unset
+		want int
+	}{
+		{"", serveGCPercent},
+		{"150", 100}, // the runtime read GOGC at start; kefu leaves it alone
+	} {
+		if tc.gogc == "" {
+			if old, ok := os.LookupEnv("GOGC"); ok {
+				os.Unsetenv("GOGC")
+				defer os.Setenv("GOGC", old)
+			}
+		} else {
+			t.Setenv("GOGC", tc.gogc)
+		}
+		debug.SetGCPercent(100)
+		collectLessOften()
+		if got := debug.SetGCPercent(100); got != tc.want {
+			t.Errorf("GOGC=%q: the collector runs at %d %%, want %d", tc.gogc, got, tc.want)
 		}
 	}
 }
