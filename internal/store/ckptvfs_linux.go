@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"golang.org/x/sys/unix"
 	"modernc.org/libc"
 	"modernc.org/libc/sys/types"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -57,9 +58,8 @@ func ckptWriteBack(fd int, off, n int64) error {
 	if f := ckptWriteBackFault.Load(); f != nil {
 		return *f
 	}
-	const waitBefore, write, waitAfter = 1, 2, 4
 	for {
-		if err := syscall.SyncFileRange(fd, off, n, waitBefore|write|waitAfter); err != syscall.EINTR {
+		if err := unix.SyncFileRange(fd, off, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER); err != unix.EINTR {
 			return err
 		}
 	}
