@@ -4,7 +4,6 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -165,7 +164,7 @@ func pacedWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int
 	p.n = 0
 	switch {
 	case err == nil:
-	case errors.Is(err, syscall.ENOSYS), errors.Is(err, syscall.EINVAL), errors.Is(err, syscall.EOPNOTSUPP), errors.Is(err, syscall.ESPIPE):
+	case errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EINVAL), errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.ESPIPE):
 		p.off = 1 // not a failure of the disk: this file system cannot do it
 		return sqlite3.SQLITE_OK
 	default:
