@@ -80,31 +80,8 @@ func pacedOf(pFile uintptr) *pacedDB { return cmem[pacedDB](pFile + ckptVFS.extO
 // checkpointVFS registers ckptVFS once per process and returns its name.
 func checkpointVFS() (string, error) {
 	ckptVFS.once.Do(func() {
-		tls := libc.NewTLS()
-		defer tls.Close()
-		real := sqlite3.Xsqlite3_vfs_find(tls, 0)
-		if real == 0 {
-			ckptVFS.err = errors.New("sqlite: no default VFS")
-			return
-		}
-		p := libc.Xcalloc(tls, 1, types.Size_t(unsafe.Sizeof(sqlite3.Tsqlite3_vfs{})))
-		name, err := libc.CString(ckptVFSName)
-		if p == 0 || err != nil {
-			ckptVFS.err = errors.New("sqlite: out of memory registering the checkpoint VFS")
-			return
-		}
-		vfs := cmem[sqlite3.Tsqlite3_vfs](p)
-		*vfs = *cmem[sqlite3.Tsqlite3_vfs](real)
-		ckptVFS.real = real
-		ckptVFS.extOffset = (uintptr(vfs.FszOsFile) + 15) &^ 15
-		vfs.FszOsFile = int32(ckptVFS.extOffset + unsafe.Sizeof(pacedDB{}))
-		vfs.FzName = name
-		vfs.FpNext = 0
-		vfs.FxOpen = cFunc(ckptOpen)
 		ckptVFS.wrapped = map[uintptr]uintptr{}
-		if rc := sqlite3.Xsqlite3_vfs_register(tls, p, 0); rc != sqlite3.SQLITE_OK {
-			ckptVFS.err = errors.New("sqlite: registering the checkpoint VFS failed")
-		}
+		ckptVFS.real, ckptVFS.extOffset, ckptVFS.err = registerVFS(ckptVFSName, unsafe.Sizeof(pacedDB{}), cFunc(ckptOpen))
 	})
 	return ckptVFSName, ckptVFS.err
 }

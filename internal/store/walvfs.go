@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -127,34 +128,40 @@ type wrapKey struct {
 // registerWALVFS installs walVFS once per process.
 func registerWALVFS() error {
 	walVFS.once.Do(func() {
-		tls := libc.NewTLS()
-		defer tls.Close()
-		real := sqlite3.Xsqlite3_vfs_find(tls, 0)
-		if real == 0 {
-			walVFS.err = errors.New("sqlite: no default VFS")
-			return
-		}
-		p := libc.Xcalloc(tls, 1, types.Size_t(unsafe.Sizeof(sqlite3.Tsqlite3_vfs{})))
-		name, err := libc.CString(walVFSName)
-		if p == 0 || err != nil {
-			walVFS.err = errors.New("sqlite: out of memory registering the WAL VFS")
-			return
-		}
-		vfs := cmem[sqlite3.Tsqlite3_vfs](p)
-		*vfs = *cmem[sqlite3.Tsqlite3_vfs](real)
-		walVFS.real = real
-		walVFS.extOffset = (uintptr(vfs.FszOsFile) + 15) &^ 15
-		vfs.FszOsFile = int32(walVFS.extOffset + max(unsafe.Sizeof(walFile{}), unsafe.Sizeof(dbFile{})))
-		vfs.FzName = name
-		vfs.FpNext = 0
-		vfs.FxOpen = cFunc(walOpen)
 		walVFS.byWALName = map[uintptr]uintptr{}
 		walVFS.wrapped = map[wrapKey]uintptr{}
-		if rc := sqlite3.Xsqlite3_vfs_register(tls, p, 0); rc != sqlite3.SQLITE_OK {
-			walVFS.err = errors.New("sqlite: registering the WAL VFS failed")
-		}
+		walVFS.real, walVFS.extOffset, walVFS.err = registerVFS(walVFSName,
+			max(unsafe.Sizeof(walFile{}), unsafe.Sizeof(dbFile{})), cFunc(walOpen))
 	})
 	return walVFS.err
+}
+
+// registerVFS installs, under name, a copy of the platform's VFS whose
+// files open through open (a cFunc) and carry ext bytes of kefu's own at
+// extOffset. It returns the platform's VFS, which open calls on.
+func registerVFS(name string, ext, open uintptr) (real, extOffset uintptr, err error) {
+	tls := libc.NewTLS()
+	defer tls.Close()
+	real = sqlite3.Xsqlite3_vfs_find(tls, 0)
+	if real == 0 {
+		return 0, 0, errors.New("sqlite: no default VFS")
+	}
+	p := libc.Xcalloc(tls, 1, types.Size_t(unsafe.Sizeof(sqlite3.Tsqlite3_vfs{})))
+	cname, err := libc.CString(name)
+	if p == 0 || err != nil {
+		return 0, 0, fmt.Errorf("sqlite: out of memory registering the %s VFS", name)
+	}
+	vfs := cmem[sqlite3.Tsqlite3_vfs](p)
+	*vfs = *cmem[sqlite3.Tsqlite3_vfs](real)
+	extOffset = (uintptr(vfs.FszOsFile) + 15) &^ 15
+	vfs.FszOsFile = int32(extOffset + ext)
+	vfs.FzName = cname
+	vfs.FpNext = 0
+	vfs.FxOpen = open
+	if rc := sqlite3.Xsqlite3_vfs_register(tls, p, 0); rc != sqlite3.SQLITE_OK {
+		return 0, 0, fmt.Errorf("sqlite: registering the %s VFS failed", name)
+	}
+	return real, extOffset, nil
 }
 
 // walOpen opens every file through the real VFS. A database file gets its
