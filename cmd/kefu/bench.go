@@ -139,6 +139,7 @@ func cmdBenchRoute(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.IntVar(&o.Rate, "rate", 1000, "tickets created per second (open loop)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to create tickets")
 	fs.IntVar(&o.Agents, "agents", 50, "agents to set up, each with an event stream open")
+	fs.DurationVar(&o.Warmup, "warmup", time.Second, "create tickets at the rate for this long first, unrecorded")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -22,8 +22,12 @@ type RouteOptions struct {
 	Token    string // an administrator's token in the tenant to load
 	Rate     int    // tickets per second
 	Duration time.Duration
-	Agents   int
-	Client   *http.Client
+	// Warmup creates tickets at Rate for this long first, unrecorded, as
+	// kefu bench's warm-up requests: the node's first second (statements
+	// prepared, pages read, connections opened) is not its steady state.
+	Warmup time.Duration
+	Agents int
+	Client *http.Client
 }
 
 // RouteResult is what the routing benchmark measured.
@@ -54,10 +58,11 @@ func RunRoute(ctx context.Context, o RouteOptions, out io.Writer) (RouteResult, 
 	if err != nil {
 		return res, err
 	}
-	if o.Rate <= 0 || o.Duration <= 0 || o.Agents <= 0 {
-		return res, errors.New("bench route: rate, duration and agents must be positive")
+	if o.Rate <= 0 || o.Duration <= 0 || o.Agents <= 0 || o.Warmup < 0 {
+		return res, errors.New("bench route: rate, duration and agents must be positive, and warm-up not negative")
 	}
-	slots := o.Rate*int(o.Duration/time.Second+1)/o.Agents + 1
+	warm := int(float64(o.Rate) * o.Warmup.Seconds())
+	slots := (o.Rate*int(o.Duration/time.Second+1)+warm)/o.Agents + 1
 	if slots > 1000 {
 		return res, fmt.Errorf("bench route: %d agents cannot hold %d tickets (at most 1000 each); add agents", o.Agents, o.Rate*int(o.Duration/time.Second))
 	}
@@ -186,7 +191,11 @@ func RunRoute(ctx context.Context, o RouteOptions, out io.Writer) (RouteResult, 
 		}
 	}
 
-	fmt.Fprintf(out, "creating %d tickets/s for %s...\n", o.Rate, o.Duration)
+	if warm > 0 {
+		fmt.Fprintf(out, "creating %d tickets/s for %s after %s of warm-up...\n", o.Rate, o.Duration, o.Warmup)
+	} else {
+		fmt.Fprintf(out, "creating %d tickets/s for %s...\n", o.Rate, o.Duration)
+	}
 	type sent struct {
 		at, answered time.Time
 		id           string
@@ -196,10 +205,11 @@ func RunRoute(ctx context.Context, o RouteOptions, out io.Writer) (RouteResult, 
 	results := make([]sent, total)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 512)
-	start := time.Now()
+	begin := time.Now()
+	start := begin.Add(time.Duration(warm) * time.Second / time.Duration(o.Rate)) // of the recorded ones
 	interval := time.Second / time.Duration(o.Rate)
-	for i := range total {
-		due := start.Add(time.Duration(i) * interval)
+	for i := range warm + total {
+		due := begin.Add(time.Duration(i) * interval)
 		if d := time.Until(due); d > 0 {
 			time.Sleep(d)
 		}
@@ -211,25 +221,29 @@ func RunRoute(ctx context.Context, o RouteOptions, out io.Writer) (RouteResult, 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			var s sent // a warm-up ticket's is dropped
+			if i >= warm {
+				defer func() { results[i-warm] = s }()
+			}
 			body := map[string]any{"subject": "bench route", "channel": "chat", "queue_id": q.ID,
 				"customer": map[string]any{"name": "bench", "identities": []map[string]any{{"kind": "phone", "value": fmt.Sprintf("137%08d", i%100000)}}}}
 			req, err := r.newRequest(ctx, "POST", "/api/v1/tickets", body)
 			if err != nil {
-				results[i].err = err.Error()
+				s.err = err.Error()
 				return
 			}
-			results[i].at = time.Now()
+			s.at = time.Now()
 			status, b, err := r.do(req, true)
-			results[i].answered = time.Now()
+			s.answered = time.Now()
 			switch {
 			case err != nil:
-				results[i].err = err.Error()
+				s.err = err.Error()
 			case !is2xx(status):
-				results[i].err = describe(status, b)
+				s.err = describe(status, b)
 			default:
 				var t struct{ ID string }
 				json.Unmarshal(b, &t)
-				results[i].id = t.ID
+				s.id = t.ID
 			}
 		}()
 	}
