@@ -68,11 +68,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return server.Serve(ctx, cfg, n)
 }
 
-// serveGCPercent: a server's live heap is small (13–30 MB under the full
-// load of kefu bench), so with Go's default (GOGC=100) the collector ran
-// three times a second and cost the single writer its assists. At 400 the
-// server used 8 % less CPU per create and handled 7 % more creates a second,
-// for about 80 MB more resident memory at the peak (docs/benchmarks.md).
+// serveGCPercent: a server's live heap is small (13 MB at 1,000 creates/s),
+// so with Go's default (GOGC=100) the collector ran three times a second and
+// cost the single writer its assists. At 400 the SQLite node used 14–15 %
+// less CPU per request and handled 10–14 % more requests a second, for
+// 90–110 MB more resident memory at the peak (docs/benchmarks.md).
 const serveGCPercent = 400
 
 // collectLessOften sets serveGCPercent unless GOGC says otherwise (GOMEMLIMIT
