@@ -16,52 +16,43 @@ import (
 // than the rest (migration 0008/0007), so tickets, customers and messages
 // are each checked against a scan of the whole history.
 func TestEventsOfAnEntity(t *testing.T) {
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			s := storetest.Open(t, b, clock.NewManual(time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)))
-			sc, first, _ := timerWorld(t, s)
-			tk, _, err := s.CreateTicket(ctx, sc, store.System, contact("13500002222", "发票开错了"))
+	storetest.Each(t, clock.NewManual(time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)), func(t *testing.T, s *store.Store) {
+		sc, first, _ := timerWorld(t, s)
+		tk, _, err := s.CreateTicket(ctx, sc, store.System, contact("13500002222", "发票开错了"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, err := s.AddMessage(ctx, sc, store.System, tk.ID, kefu.Message{Kind: kefu.MessageAgent, Body: "已为您重新开具"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.Events(ctx, sc.TenantID, store.EventFilter{Limit: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs := func(evs []kefu.Event) []int64 { return pluck(evs, func(e kefu.Event) int64 { return e.Seq }) }
+		for _, c := range []struct{ name, id string }{
+			{"a ticket", tk.ID}, {"another ticket", first.ID}, {"a customer", tk.CustomerID}, {"a message", reply.ID},
+		} {
+			var want []kefu.Event
+			for _, e := range all {
+				if e.EntityID == c.id {
+					want = append(want, e)
+				}
+			}
+			got, err := s.Events(ctx, sc.TenantID, store.EventFilter{EntityID: c.id, Limit: 200})
 			if err != nil {
 				t.Fatal(err)
 			}
-			reply, err := s.AddMessage(ctx, sc, store.System, tk.ID, kefu.Message{Kind: kefu.MessageAgent, Body: "已为您重新开具"})
-			if err != nil {
-				t.Fatal(err)
+			if len(want) == 0 || !slices.Equal(seqs(got), seqs(want)) {
+				t.Errorf("%s's history: events %v, want %v", c.name, seqs(got), seqs(want))
 			}
-			all, err := s.Events(ctx, sc.TenantID, store.EventFilter{Limit: 200})
-			if err != nil {
-				t.Fatal(err)
-			}
-			seqs := func(evs []kefu.Event) []int64 {
-				var out []int64
-				for _, e := range evs {
-					out = append(out, e.Seq)
-				}
-				return out
-			}
-			for _, c := range []struct{ name, id string }{
-				{"a ticket", tk.ID}, {"another ticket", first.ID}, {"a customer", tk.CustomerID}, {"a message", reply.ID},
-			} {
-				var want []kefu.Event
-				for _, e := range all {
-					if e.EntityID == c.id {
-						want = append(want, e)
-					}
-				}
-				got, err := s.Events(ctx, sc.TenantID, store.EventFilter{EntityID: c.id, Limit: 200})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(want) == 0 || !slices.Equal(seqs(got), seqs(want)) {
-					t.Errorf("%s's history: events %v, want %v", c.name, seqs(got), seqs(want))
-				}
-				if len(want) > 1 {
-					later, err := s.Events(ctx, sc.TenantID, store.EventFilter{EntityID: c.id, AfterSeq: want[0].Seq, Limit: 200})
-					if err != nil || !slices.Equal(seqs(later), seqs(want[1:])) {
-						t.Errorf("%s's history after its first event: %v, %v; want %v", c.name, seqs(later), err, seqs(want[1:]))
-					}
+			if len(want) > 1 {
+				later, err := s.Events(ctx, sc.TenantID, store.EventFilter{EntityID: c.id, AfterSeq: want[0].Seq, Limit: 200})
+				if err != nil || !slices.Equal(seqs(later), seqs(want[1:])) {
+					t.Errorf("%s's history after its first event: %v, %v; want %v", c.name, seqs(later), err, seqs(want[1:]))
 				}
 			}
-		})
-	}
+		}
+	})
 }
