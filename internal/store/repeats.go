@@ -314,7 +314,7 @@ func (s *Store) OpenContact(ctx context.Context, sc Scope, a Actor, n NewTicket,
 		repeated(n.Intake, hit, why, false)
 		n.RepeatOf, n.RepeatReason = hit.ID, why
 	}
-	return s.createTicket(ctx, sc, a, n, nil)
+	return s.createValidTicket(ctx, sc, a, n, t, msg, nil)
 }
 
 // judge asks intake about the customer's recent tickets, and puts who the

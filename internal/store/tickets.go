@@ -265,6 +265,13 @@ func (s *Store) createTicket(ctx context.Context, sc Scope, a Actor, n NewTicket
 	if err != nil {
 		return TicketCreated{Ticket: t}, nil, err
 	}
+	return s.createValidTicket(ctx, sc, a, n, t, msg, rc)
+}
+
+// createValidTicket is createTicket once n's ticket and message are
+// checked (t and msg, from validateNewTicket).
+func (s *Store) createValidTicket(ctx context.Context, sc Scope, a Actor, n NewTicket, t kefu.Ticket, msg *kefu.Message, rc *RepeatCheck) (TicketCreated, *RepeatRecorded, error) {
+	var err error
 	rec := n.Intake
 	if rc != nil && rec == nil {
 		rec = &kefu.IntakeRecord{}
