@@ -384,7 +384,7 @@ func TestLoad(t *testing.T) {
 						}
 					case c.State == kefu.CommitOpen && c.DueAt.Before(testNow):
 						overdue++
-						if tk.Status == kefu.StatusSolved || tk.Status == kefu.StatusClosed {
+						if tk.Status.Settled() {
 							t.Errorf("#%d is %s with an open commitment", tk.Number, tk.Status)
 						}
 					}
