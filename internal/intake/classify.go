@@ -40,7 +40,14 @@ type Classification struct {
 // set; safe for concurrent use.
 type Classifier struct {
 	cats  []TicketCategory
-	terms [][]string // normalized, by category
+	terms []classTerm // normalized, category by category in listed order
+	index termIndex   // of terms
+}
+
+type classTerm struct {
+	text string
+	cat  int
+	word bool // ASCII: counted once, as a whole word
 }
 
 // NewClassifier compiles categories (nil or empty: DefaultCategories).
@@ -48,14 +55,17 @@ func NewClassifier(cats []TicketCategory) *Classifier {
 	if len(cats) == 0 {
 		cats = DefaultCategories
 	}
-	c := &Classifier{cats: cats, terms: make([][]string, len(cats))}
+	c := &Classifier{cats: cats}
+	var texts []string
 	for i, cat := range cats {
 		for _, t := range cat.Terms {
 			if n := Normalize(t); n != "" {
-				c.terms[i] = append(c.terms[i], n)
+				c.terms = append(c.terms, classTerm{text: n, cat: i, word: isASCII(n)})
+				texts = append(texts, n)
 			}
 		}
 	}
+	c.index = newTermIndex(texts)
 	return c
 }
 
@@ -66,27 +76,30 @@ func (c *Classifier) Classify(text string) Classification { return c.classify(te
 // classify is Classify given the text also padded and normalized.
 func (c *Classifier) classify(text, n string) Classification {
 	lang := Language(text)
-	best, bestHits, bestTerm := -1, 0, ""
-	for i, terms := range c.terms {
-		hits, first := 0, ""
-		for _, t := range terms {
-			if isASCII(t) {
-				if containsWord(n, t) {
-					hits++
-				} else {
-					continue
-				}
-			} else if k := strings.Count(n, t); k > 0 {
-				hits += k
-			} else {
+	hits := make([]int, len(c.cats))
+	first := make([]string, len(c.cats))
+	// Candidates come in listed order, so first is each category's first
+	// listed term that occurs.
+	for _, ti := range c.index.candidates(n) {
+		t := c.terms[ti]
+		if t.word {
+			if !containsWord(n, t.text) {
 				continue
 			}
-			if first == "" {
-				first = t
-			}
+			hits[t.cat]++
+		} else if k := strings.Count(n, t.text); k > 0 {
+			hits[t.cat] += k
+		} else {
+			continue
 		}
-		if hits > bestHits {
-			best, bestHits, bestTerm = i, hits, first
+		if first[t.cat] == "" {
+			first[t.cat] = t.text
+		}
+	}
+	best, bestHits, bestTerm := -1, 0, ""
+	for i, h := range hits {
+		if h > bestHits {
+			best, bestHits, bestTerm = i, h, first[i]
 		}
 	}
 	out := Classification{Language: lang}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // A naive Bayes model over character pairs and words, learned from
@@ -100,15 +101,7 @@ func (m *Model) Score(text string) float64 { return m.score(Normalize(text)) }
 // score is Score of a text already normalized.
 func (m *Model) score(norm string) float64 {
 	if m.leftOut == nil && m.weight != nil {
-		s := math.Log(float64(m.nPos) / float64(m.nNeg))
-		for f := range normFeatures(norm) {
-			w, ok := m.weight[f]
-			if !ok {
-				w = m.unknown
-			}
-			s += w
-		}
-		return s
+		return m.fastScore(norm)
 	}
 	nPos, nNeg := m.nPos, m.nNeg
 	var dPos, dNeg int // what the left-out message adds to a feature's counts
@@ -128,6 +121,62 @@ func (m *Model) score(norm string) float64 {
 			}
 		}
 		s += m.term(p, n, nPos, nNeg)
+	}
+	return s
+}
+
+// fastScore is score of the trained model, feature by feature as
+// normFeatures lists them but without building them: each is a piece of
+// norm (a word pair is the two words with the one space Normalize leaves
+// between them), and the prefixed keys are looked up from one buffer.
+// Same sum, a fraction of the allocations; it runs on every message.
+func (m *Model) fastScore(norm string) float64 {
+	s := math.Log(float64(m.nPos) / float64(m.nNeg))
+	const isPair, isWord, isWordPair = 1, 2, 4
+	seen := make(map[string]uint8, len(norm)/2+8)
+	var kb [64]byte
+	key := kb[:0]
+	weight := func(k []byte) float64 {
+		if w, ok := m.weight[string(k)]; ok {
+			return w
+		}
+		return m.unknown
+	}
+	// Pairs of adjacent characters, both beyond ASCII.
+	prev, prevAt := rune(-1), 0
+	for i, r := range norm {
+		if prev > unicode.MaxASCII && r > unicode.MaxASCII {
+			f := norm[prevAt : i+utf8.RuneLen(r)]
+			if seen[f]&isPair == 0 {
+				seen[f] |= isPair
+				s += weight(append(key[:0], f...))
+			}
+		}
+		prev, prevAt = r, i
+	}
+	// Words, and pairs of adjacent ASCII words.
+	prevWord, prevStart := "", 0
+	for start := 0; start < len(norm); {
+		end := strings.IndexByte(norm[start:], ' ')
+		if end < 0 {
+			end = len(norm)
+		} else {
+			end += start
+		}
+		if w := norm[start:end]; w != "" {
+			if seen[w]&isWord == 0 {
+				seen[w] |= isWord
+				s += weight(append(append(key[:0], "w:"...), w...))
+			}
+			if prevWord != "" && isASCII(w) && isASCII(prevWord) {
+				if p := norm[prevStart:end]; seen[p]&isWordPair == 0 {
+					seen[p] |= isWordPair
+					s += weight(append(append(key[:0], "p:"...), p...))
+				}
+			}
+			prevWord, prevStart = w, start
+		}
+		start = end + 1
 	}
 	return s
 }

@@ -9,11 +9,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -89,14 +87,10 @@ func DefaultLexicon() Lexicon {
 // Screener scores messages against a lexicon. It is safe for concurrent
 // use once built.
 type Screener struct {
-	lex   Lexicon
-	model *Model
-	terms []term // every term of every category, normalized
-	// byStart lists the terms (indexes into terms) by their first two
-	// characters, short those of one character: a text is only searched
-	// for the terms whose start it contains, instead of all of them.
-	byStart   map[uint64][]int32
-	short     map[rune][]int32
+	lex       Lexicon
+	model     *Model
+	terms     []term    // every term of every category, normalized
+	index     termIndex // of terms
 	negators  []term
 	negatable []bool // by category
 	cats      map[string]int
@@ -183,17 +177,11 @@ func NewScreener(l Lexicon) (*Screener, error) {
 			s.terms = append(s.terms, term{text: n, cat: i, word: isASCII(n)})
 		}
 	}
-	s.byStart, s.short = map[uint64][]int32{}, map[rune][]int32{}
+	texts := make([]string, len(s.terms))
 	for i, t := range s.terms {
-		r1, w := utf8.DecodeRuneInString(t.text)
-		if w == len(t.text) {
-			s.short[r1] = append(s.short[r1], int32(i))
-			continue
-		}
-		r2, _ := utf8.DecodeRuneInString(t.text[w:])
-		k := startKey(r1, r2)
-		s.byStart[k] = append(s.byStart[k], int32(i))
+		texts[i] = t.text
 	}
+	s.index = newTermIndex(texts)
 	for _, cb := range l.Combinations {
 		if len(cb.All) < 2 {
 			return nil, fmt.Errorf("lexicon: a combination needs two categories or more")
@@ -205,27 +193,6 @@ func NewScreener(l Lexicon) (*Screener, error) {
 		}
 	}
 	return s, nil
-}
-
-func startKey(r1, r2 rune) uint64 { return uint64(r1)<<32 | uint64(uint32(r2)) }
-
-// candidates are the terms that may occur in n, in lexicon order: those
-// whose first two characters (or one, for one-character terms) occur in n.
-func (s *Screener) candidates(n string) []int32 {
-	var out []int32
-	r1, w1 := utf8.DecodeRuneInString(n)
-	for i := 0; i < len(n); {
-		out = append(out, s.short[r1]...)
-		j := i + w1
-		if j >= len(n) {
-			break
-		}
-		r2, w2 := utf8.DecodeRuneInString(n[j:])
-		out = append(out, s.byStart[startKey(r1, r2)]...)
-		i, r1, w1 = j, r2, w2
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 func isASCII(s string) bool {
@@ -260,7 +227,7 @@ func (s *Screener) screen(n string) Verdict {
 			latin = true
 		}
 	}
-	for _, ti := range s.candidates(n) {
+	for _, ti := range s.index.candidates(n) {
 		t := s.terms[ti]
 		if (t.word && !latin) || (!t.word && !other) {
 			continue
