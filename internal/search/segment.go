@@ -21,64 +21,79 @@ func isCJK(r rune) bool {
 
 // Terms splits text into index terms, in order, with duplicates kept.
 func Terms(text string) []string {
-	text = norm.NFKC.String(text) // full-width Ｒｅｆｕｎｄ → Refund
 	var terms []string
-	var word strings.Builder
-	var cjk []rune
-	flushWord := func() {
-		if word.Len() > 0 {
-			terms = append(terms, strings.ToLower(word.String()))
-			word.Reset()
+	eachTerm(text, func(t string) { terms = append(terms, t) })
+	return terms
+}
+
+// eachTerm calls yield with each index term of text, in order, duplicates
+// kept. Every term is a piece of the NFKC-folded text (a word lower-cased),
+// not a string of its own: a new ticket's search text is built from a few
+// hundred of them.
+func eachTerm(text string, yield func(string)) {
+	text = norm.NFKC.String(text) // full-width Ｒｅｆｕｎｄ → Refund
+	word, run, prev := -1, -1, 0  // where the current word and CJK run start, and the run's last character
+	single := false               // the run has one character so far
+	endWord := func(at int) {
+		if word >= 0 {
+			yield(strings.ToLower(text[word:at]))
+			word = -1
 		}
 	}
-	flushCJK := func() {
-		switch len(cjk) {
-		case 0:
-		case 1:
-			terms = append(terms, string(cjk))
-		default:
-			for i := 0; i+1 < len(cjk); i++ {
-				terms = append(terms, string(cjk[i:i+2]))
-			}
+	endRun := func(at int) {
+		if run >= 0 && single {
+			yield(text[run:at])
 		}
-		cjk = cjk[:0]
+		run = -1
 	}
-	for _, r := range text {
+	for i, r := range text {
 		switch {
 		case isCJK(r):
-			flushWord()
-			cjk = append(cjk, r)
+			endWord(i)
+			if run < 0 {
+				run, single = i, true
+			} else {
+				yield(text[prev : i+utf8.RuneLen(r)]) // the pair ending here
+				single = false
+			}
+			prev = i
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			flushCJK()
-			word.WriteRune(r)
+			endRun(i)
+			if word < 0 {
+				word = i
+			}
 		default:
-			flushWord()
-			flushCJK()
+			endWord(i)
+			endRun(i)
 		}
 	}
-	flushWord()
-	flushCJK()
-	return terms
+	endWord(len(text))
+	endRun(len(text))
 }
 
 // Document builds the stored search text: distinct terms separated by spaces.
 // Long texts are capped so one huge email cannot bloat the index.
 func Document(parts ...string) string {
-	seen := make(map[string]bool)
+	seen := make(map[string]struct{}, 64)
 	var b strings.Builder
+	full := false
 	for _, p := range parts {
-		for _, t := range Terms(p) {
-			if seen[t] {
-				continue
+		eachTerm(p, func(t string) {
+			if _, dup := seen[t]; dup || full {
+				return
 			}
-			seen[t] = true
+			seen[t] = struct{}{}
 			if b.Len()+len(t)+1 > 8192 {
-				return b.String()
+				full = true
+				return
 			}
 			if b.Len() > 0 {
 				b.WriteByte(' ')
 			}
 			b.WriteString(t)
+		})
+		if full {
+			break
 		}
 	}
 	return b.String()
