@@ -92,3 +92,37 @@ func pageCaches() map[uintptr]bool {
 	})
 	return caches
 }
+
+// TestPageCacheSizes: the writer keeps its large cache, every reader a
+// small one (writerCacheKiB, readerCacheKiB). With the writer's size on
+// the readers too, a large database under a read load held 752 MiB.
+func TestPageCacheSizes(t *testing.T) {
+	s, err := Open(context.Background(), Options{DSN: filepath.Join(t.TempDir(), "kefu.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	var w int
+	if err := s.wdb.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&w); err != nil || w != -writerCacheKiB {
+		t.Fatalf("writer cache_size %d (%v), want %d", w, err, -writerCacheKiB)
+	}
+	// Every connection of the read pool: hold them all at once.
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range sqliteReaders() {
+		c, err := s.rdb.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var r int
+		if err := c.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&r); err != nil || r != -readerCacheKiB {
+			t.Fatalf("reader %d cache_size %d (%v), want %d", len(conns), r, err, -readerCacheKiB)
+		}
+	}
+}
