@@ -154,7 +154,7 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifF
 	doc := customerSearchDoc(c)
 	const insertCustomer = `INSERT INTO customers (id, tenant_id, org_id, name, tier, locale, attributes, search, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`
-	args := []any{c.ID, tenantID, c.OrgID, c.Name, c.Tier, c.Locale, string(attrs), doc, us(now)}
+	args := []any{c.ID, tenantID, c.OrgID, c.Name, c.Tier, c.Locale, string(attrs), tx.stored(doc), us(now)}
 	if tx.s.dialect == Postgres && len(c.Identities) == 1 && ifFree {
 		// One round trip: the identity if nobody has it, and then the customer.
 		id := c.Identities[0]
@@ -560,7 +560,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, sc Scope, a Actor, id string
 		attrs, _ := json.Marshal(c.Attributes)
 		doc := customerSearchDoc(c)
 		if _, err := tx.exec(`UPDATE customers SET name = $3, tier = $4, locale = $5, attributes = $6, search = $7, updated_at = $8 WHERE tenant_id = $1 AND id = $2`,
-			sc.TenantID, id, c.Name, c.Tier, c.Locale, string(attrs), doc, us(now)); err != nil {
+			sc.TenantID, id, c.Name, c.Tier, c.Locale, string(attrs), tx.stored(doc), us(now)); err != nil {
 			return kefu.Internal(err)
 		}
 		if err := tx.index("customers", sc.TenantID, id, doc, true); err != nil {
@@ -647,7 +647,7 @@ func (tx *Tx) reindexCustomer(tenantID, id string, now interface{ UnixMicro() in
 		return err
 	}
 	doc := customerSearchDoc(c)
-	if _, err := tx.exec(`UPDATE customers SET search = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2`, tenantID, id, doc, now.UnixMicro()); err != nil {
+	if _, err := tx.exec(`UPDATE customers SET search = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2`, tenantID, id, tx.stored(doc), now.UnixMicro()); err != nil {
 		return kefu.Internal(err)
 	}
 	return tx.index("customers", tenantID, id, doc, true)

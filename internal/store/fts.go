@@ -17,6 +17,20 @@ type ftsBatch struct {
 
 type ftsKey struct{ table, id string }
 
+// stored is what a tickets or customers row keeps in its search column.
+// PostgreSQL's search index is built on the column. SQLite's FTS5 tables
+// hold the terms themselves and nothing reads the column there (a row is
+// re-indexed from its fields and messages), so it stays empty instead of
+// repeating up to 8 KB of terms per ticket: an e-mail's text would
+// otherwise be stored twice more, once as terms in the row and once in
+// the index, beside the message itself.
+func (tx *Tx) stored(doc string) string {
+	if tx.s.dialect == SQLite {
+		return ""
+	}
+	return doc
+}
+
 // index records the search text of a tickets or customers row. replace
 // removes the row's previous text (it may have been indexed by an earlier batch).
 func (tx *Tx) index(table, tenantID, id, doc string, replace bool) error {

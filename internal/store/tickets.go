@@ -352,7 +352,7 @@ func (s *Store) createValidTicket(ctx context.Context, sc Scope, a Actor, n NewT
 			queue_id, assignee_id, department_id, parent_id, message_count, search, created_at, updated_at, solved_at, closed_at, repeat_count)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21)`,
 			t.ID, tenantID, t.Number, t.OrgID, string(t.Channel), t.Subject, string(t.Status), string(t.Priority), t.Category, string(tags), cid,
-			nullStr(t.QueueID), nullStr(t.AssigneeID), nullStr(t.DepartmentID), nullStr(t.ParentID), t.MessageCount, doc, us(now),
+			nullStr(t.QueueID), nullStr(t.AssigneeID), nullStr(t.DepartmentID), nullStr(t.ParentID), t.MessageCount, tx.stored(doc), us(now),
 			nullUS(t.SolvedAt), nullUS(t.ClosedAt), t.RepeatCount); err != nil {
 			return kefu.Internal(err)
 		}
@@ -871,8 +871,10 @@ func (tx *Tx) reindexTicket(t kefu.Ticket) error {
 	}
 	rows.Close()
 	doc := ticketSearchDoc(t, bodies...)
-	if _, err := tx.exec(`UPDATE tickets SET search = $2 WHERE id = $1`, t.ID, doc); err != nil {
-		return kefu.Internal(err)
+	if tx.s.dialect == Postgres {
+		if _, err := tx.exec(`UPDATE tickets SET search = $2 WHERE id = $1`, t.ID, doc); err != nil { // see stored
+			return kefu.Internal(err)
+		}
 	}
 	return tx.index("tickets", t.TenantID, t.ID, doc, true)
 }

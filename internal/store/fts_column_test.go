@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/store/storetest/pgschema"
+)
+
+// On SQLite the search column stays empty (stored): the FTS5 tables hold
+// the terms. Search still finds tickets and customers by their text, after
+// creation and after a change re-indexes them; on PostgreSQL, whose search
+// index is built on the column, the column holds the terms.
+func TestSearchColumnOnlyWherePostgreSQLReadsIt(t *testing.T) {
+	stores := map[string]string{"sqlite": filepath.Join(t.TempDir(), "kefu.db")}
+	if base := os.Getenv("KEFU_TEST_POSTGRES"); base != "" {
+		stores["postgres"] = pgschema.Fresh(t, base)
+	}
+	for name, dsn := range stores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := Open(ctx, Options{DSN: dsn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			tc, err := s.CreateTenant(ctx, System, NewTenant{Tenant: kefu.Tenant{Slug: "t", Name: "T"},
+				Tiers: []kefu.CustomerTier{{Code: "standard", Name: "S", Rank: 9}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := Whole(tc.Tenant.ID)
+			body := strings.Repeat("您好，我的包裹三天没有更新物流信息，麻烦帮忙查询快递单号。", 40) // an e-mail's length
+			tk, _, err := s.CreateTicket(ctx, sc, System, NewTicket{
+				Ticket:   kefu.Ticket{Subject: "物流查询", Channel: kefu.ChannelEmail},
+				Customer: CustomerRef{Name: "王小明", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: "13912345678"}}},
+				Message:  &kefu.Message{Body: body},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := func(q string) bool {
+				ts, _, err := s.Tickets(ctx, sc, TicketFilter{Query: q})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(ts) == 1 && ts[0].ID == tk.ID
+			}
+			if !found("快递单号") || !found("物流查询") {
+				t.Fatal("the new ticket is not found by its message or subject")
+			}
+			subject := "退款申请"
+			if _, err := s.UpdateTicket(ctx, sc, System, tk.ID, TicketPatch{Subject: &subject}); err != nil {
+				t.Fatal(err)
+			}
+			if !found("退款申请") || found("物流查询") {
+				t.Fatal("after the new subject the ticket is not found by it alone")
+			}
+			newName := "李大伟"
+			if _, err := s.UpdateCustomer(ctx, sc, System, tk.CustomerID, CustomerPatch{Name: &newName}); err != nil {
+				t.Fatal(err)
+			}
+			cs, _, err := s.Customers(ctx, sc, CustomerFilter{Query: "李大伟"})
+			if err != nil || len(cs) != 1 || cs[0].ID != tk.CustomerID {
+				t.Fatalf("the renamed customer is not found by the new name: %v %v", cs, err)
+			}
+			var ticketTerms, customerTerms int
+			if err := s.rdb.QueryRowContext(ctx, `SELECT length(search) FROM tickets WHERE id = $1`, tk.ID).Scan(&ticketTerms); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.rdb.QueryRowContext(ctx, `SELECT length(search) FROM customers WHERE id = $1`, tk.CustomerID).Scan(&customerTerms); err != nil {
+				t.Fatal(err)
+			}
+			if name == "sqlite" && (ticketTerms != 0 || customerTerms != 0) {
+				t.Fatalf("SQLite rows keep %d and %d characters of search terms nothing reads", ticketTerms, customerTerms)
+			}
+			if name == "postgres" && (ticketTerms == 0 || customerTerms == 0) {
+				t.Fatalf("PostgreSQL rows keep %d and %d characters of search terms; its index needs them", ticketTerms, customerTerms)
+			}
+		})
+	}
+}
