@@ -31,6 +31,7 @@ type Tx struct {
 	appends *appendBatch // shared by the batch's operations
 	idem    *idemBatch   // shared by the batch's operations (PostgreSQL)
 	nums    numberBatch  // shared by the batch's operations (SQLite)
+	stmts   txStmts      // shared by the batch's operations (SQLite)
 	op      int          // this operation's place in the batch
 }
 
@@ -331,9 +332,9 @@ func (w *writer) try(ops []*writeOp) (int, error) {
 	if err != nil {
 		return -1, kefu.Internal(fmt.Errorf("begin: %w", err))
 	}
-	fts, appends, idem, nums := &ftsBatch{}, &appendBatch{}, &idemBatch{}, numberBatch{}
+	fts, appends, idem, nums, stmts := &ftsBatch{}, &appendBatch{}, &idemBatch{}, numberBatch{}, txStmts{}
 	for i, op := range ops {
-		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends, idem: idem, nums: nums, op: i}
+		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends, idem: idem, nums: nums, stmts: stmts, op: i}
 		err := runOp(op)
 		if err == nil {
 			err = saveIdempotent(op)
