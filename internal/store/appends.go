@@ -47,11 +47,15 @@ func (tx *Tx) insertLater(table, cols string, vals ...any) error {
 	return nil
 }
 
-// insertSQLs holds the single-row INSERT of each appended table (a handful).
+// insertSQLs holds the single-row INSERT of each appended table (a handful),
+// by table and columns: a key made without building a string, as this
+// runs for every event, message and contact.
 var insertSQLs sync.Map
 
+type insertKey struct{ table, cols string }
+
 func insertSQL(table, cols string, n int) string {
-	k := table + "(" + cols
+	k := insertKey{table, cols}
 	if q, ok := insertSQLs.Load(k); ok {
 		return q.(string)
 	}
