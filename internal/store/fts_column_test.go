@@ -12,9 +12,10 @@ import (
 )
 
 // On SQLite the search column stays empty (stored): the FTS5 tables hold
-// the terms. Search still finds tickets and customers by their text, after
-// creation and after a change re-indexes them; on PostgreSQL, whose search
-// index is built on the column, the column holds the terms.
+// the terms. On PostgreSQL, whose search index is built on the column, the
+// column holds them. Both after the row is made and after a change
+// re-indexes it; that search finds rows by their current text after such
+// changes is TestSearchFindsWhatWasJustWritten's (store_test, both stores).
 func TestSearchColumnOnlyWherePostgreSQLReadsIt(t *testing.T) {
 	stores := map[string]string{"sqlite": filepath.Join(t.TempDir(), "kefu.db")}
 	if base := os.Getenv("KEFU_TEST_POSTGRES"); base != "" {
@@ -43,30 +44,16 @@ func TestSearchColumnOnlyWherePostgreSQLReadsIt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			found := func(q string) bool {
-				ts, _, err := s.Tickets(ctx, sc, TicketFilter{Query: q})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return len(ts) == 1 && ts[0].ID == tk.ID
+			ts, _, err := s.Tickets(ctx, sc, TicketFilter{Query: "快递单号"}) // only in the message
+			if err != nil || len(ts) != 1 || ts[0].ID != tk.ID {
+				t.Fatalf("the new ticket is not found by its message: %v %v", ts, err)
 			}
-			if !found("快递单号") || !found("物流查询") {
-				t.Fatal("the new ticket is not found by its message or subject")
-			}
-			subject := "退款申请"
+			subject, newName := "退款申请", "李大伟"
 			if _, err := s.UpdateTicket(ctx, sc, System, tk.ID, TicketPatch{Subject: &subject}); err != nil {
 				t.Fatal(err)
 			}
-			if !found("退款申请") || found("物流查询") {
-				t.Fatal("after the new subject the ticket is not found by it alone")
-			}
-			newName := "李大伟"
 			if _, err := s.UpdateCustomer(ctx, sc, System, tk.CustomerID, CustomerPatch{Name: &newName}); err != nil {
 				t.Fatal(err)
-			}
-			cs, _, err := s.Customers(ctx, sc, CustomerFilter{Query: "李大伟"})
-			if err != nil || len(cs) != 1 || cs[0].ID != tk.CustomerID {
-				t.Fatalf("the renamed customer is not found by the new name: %v %v", cs, err)
 			}
 			var ticketTerms, customerTerms int
 			if err := s.rdb.QueryRowContext(ctx, `SELECT length(search) FROM tickets WHERE id = $1`, tk.ID).Scan(&ticketTerms); err != nil {
