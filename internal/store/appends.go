@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +18,13 @@ import (
 // written at once. Same transaction, same durability either way.
 type appendBatch struct {
 	tables map[string]*appendTable
-	order  []string
+	order  []string // tables that others refer to first (see referenced)
+	// parents counts queued rows that a later statement of the batch may
+	// refer to or read (insertFirst); Tx.ready writes them before it.
+	parents int
+	// failed is an error of writing the queue before another statement:
+	// it belongs to the batch, not to the operation that ran that statement.
+	failed error
 }
 
 type appendTable struct {
@@ -41,10 +48,56 @@ func (tx *Tx) insertLater(table, cols string, vals ...any) error {
 	if t == nil {
 		t = &appendTable{cols: cols, n: len(vals)}
 		b.tables[table] = t
-		b.order = append(b.order, table)
+		// Parents before children, for a flush that takes a statement
+		// per table (one statement checks its foreign keys at its end).
+		at := len(b.order)
+		for at > 0 && tableRank(b.order[at-1]) > tableRank(table) {
+			at--
+		}
+		b.order = slices.Insert(b.order, at, table)
 	}
 	t.rows = append(t.rows, vals)
 	return nil
+}
+
+// referenced ranks the tables whose queued rows other rows refer to.
+var referenced = map[string]int{"customers": 1, "customer_identities": 2, "tickets": 3}
+
+func tableRank(table string) int {
+	if r, ok := referenced[table]; ok {
+		return r
+	}
+	return len(referenced) + 1
+}
+
+// insertFirst queues a new row that later statements of the batch may
+// refer to or read: a new customer, its identity, a new ticket. On
+// PostgreSQL it waits with the appended rows, so that a batch of new
+// tickets is written with one statement instead of two or three round
+// trips per ticket; any other statement of the batch writes the queue
+// first (Tx.ready), so it sees the rows as if they had been written at once.
+// SQLite writes the row at once.
+func (tx *Tx) insertFirst(table, cols string, vals ...any) error {
+	if err := tx.insertLater(table, cols, vals...); err != nil {
+		return err
+	}
+	if tx.s.dialect != SQLite {
+		tx.appends.parents++
+	}
+	return nil
+}
+
+// ready writes the queued rows that the statement about to run may refer
+// to or read. A failure is the batch's (see appendBatch.failed); the
+// statement then fails on the aborted transaction.
+func (tx *Tx) ready() {
+	b := tx.appends
+	if b == nil || b.parents == 0 || b.failed != nil {
+		return
+	}
+	if _, err := flushBatch(tx, b, &idemBatch{}); err != nil {
+		b.failed = err
+	}
 }
 
 // insertSQLs holds the single-row INSERT of each appended table (a handful),
@@ -94,7 +147,7 @@ func (b *appendBatch) flush(tx *Tx) error {
 			}
 		}
 	}
-	b.tables, b.order = nil, nil
+	b.tables, b.order, b.parents = nil, nil, 0
 	return nil
 }
 
@@ -149,7 +202,7 @@ func flushBatch(tx *Tx, b *appendBatch, idem *idemBatch) (lost int, err error) {
 			q.WriteString(") ")
 		}
 	}
-	b.tables, b.order = nil, nil
+	b.tables, b.order, b.parents = nil, nil, 0
 	if len(idem.rows) == 0 {
 		_, err := tx.sqlTx.ExecContext(tx.ctx, q.String(), args...)
 		return -1, kefu.InternalOrNil(err)

@@ -71,7 +71,7 @@ func (s *Store) AddCommitment(ctx context.Context, sc Scope, a Actor, ticketID s
 	}
 	c.CustomerVisible = true
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		t, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false)
+		t, err := s.ticket(ctx, tx.sql(), sc, ticketID, false)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (s *Store) SettleCommitment(ctx context.Context, sc Scope, a Actor, ticketI
 		return out, kefu.FieldError("reason", "required to release a commitment")
 	}
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
+		if _, err := s.ticket(ctx, tx.sql(), sc, ticketID, false); err != nil {
 			return err
 		}
 		before, err := scanCommitment(tx.queryRow(`SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2 AND id = $3`, sc.TenantID, ticketID, id))
@@ -232,7 +232,7 @@ func (s *Store) RequestAction(ctx context.Context, sc Scope, a Actor, ticketID s
 		r.Params = map[string]string{}
 	}
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
+		if _, err := s.ticket(ctx, tx.sql(), sc, ticketID, false); err != nil {
 			return err
 		}
 		now := s.Now()
@@ -291,7 +291,7 @@ func (s *Store) DecideAction(ctx context.Context, sc Scope, a Actor, id string, 
 		if err != nil {
 			return notFound(err, "approval")
 		}
-		if _, err := s.ticket(ctx, tx.sqlTx, sc, before.TicketID, false); err != nil {
+		if _, err := s.ticket(ctx, tx.sql(), sc, before.TicketID, false); err != nil {
 			return kefu.NotFound("approval")
 		}
 		if before.State != kefu.ApprovalPending {

@@ -155,7 +155,20 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifF
 	const insertCustomer = `INSERT INTO customers (id, tenant_id, org_id, name, tier, locale, attributes, search, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`
 	args := []any{c.ID, tenantID, c.OrgID, c.Name, c.Tier, c.Locale, string(attrs), tx.stored(doc), us(now)}
-	if tx.s.dialect == Postgres && len(c.Identities) == 1 && ifFree {
+	if tx.s.dialect == Postgres && len(c.Identities) > 0 && ifFree && !tx.careful {
+		// Queued with the batch's other rows (insertFirst): no round trip of
+		// its own. If somebody took an identity after the caller looked,
+		// the batch's statement is refused and its operations run again
+		// one at a time, carefully: then the identity is found taken.
+		if err := tx.insertFirst("customers", customerInsertCols, c.ID, tenantID, c.OrgID, c.Name, c.Tier, c.Locale, string(attrs), tx.stored(doc), us(now), us(now)); err != nil {
+			return c, err
+		}
+		for _, id := range c.Identities {
+			if err := tx.insertFirst("customer_identities", identityInsertCols, id.ID, tenantID, c.ID, string(id.Kind), identityScope(id), id.Value, us(now)); err != nil {
+				return c, err
+			}
+		}
+	} else if tx.s.dialect == Postgres && len(c.Identities) == 1 && ifFree {
 		// One round trip: the identity if nobody has it, and then the customer.
 		id := c.Identities[0]
 		args = append(args, id.ID, string(id.Kind), identityScope(id), id.Value)
@@ -215,6 +228,11 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifF
 	}
 	return c, tx.Event(tenantID, a, "customer.created", "customer", c.ID, "", nil, c)
 }
+
+const (
+	customerInsertCols = `id, tenant_id, org_id, name, tier, locale, attributes, search, created_at, updated_at`
+	identityInsertCols = `id, tenant_id, customer_id, kind, scope, value, created_at`
+)
 
 func (tx *Tx) insertIdentity(tenantID string, id kefu.Identity) error {
 	if _, err := tx.exec(`INSERT INTO customer_identities (id, tenant_id, customer_id, kind, scope, value, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -494,7 +512,7 @@ type CustomerPatch struct {
 func (s *Store) UpdateCustomer(ctx context.Context, sc Scope, a Actor, id string, p CustomerPatch) (kefu.Customer, error) {
 	var out kefu.Customer
 	err := s.Write(ctx, func(tx *Tx) error {
-		before, err := s.customer(ctx, tx.sqlTx, sc, id)
+		before, err := s.customer(ctx, tx.sql(), sc, id)
 		if err != nil {
 			return err
 		}
@@ -553,7 +571,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, sc Scope, a Actor, id string
 				return err
 			}
 		}
-		if c.Identities, err = s.identities(ctx, tx.sqlTx, sc.TenantID, []string{id}); err != nil {
+		if c.Identities, err = s.identities(ctx, tx.sql(), sc.TenantID, []string{id}); err != nil {
 			return err
 		}
 		c.UpdatedAt = now
@@ -581,11 +599,11 @@ func (s *Store) MergeCustomers(ctx context.Context, sc Scope, a Actor, survivorI
 		return m, kefu.FieldError("merge_id", "cannot merge a customer into itself")
 	}
 	err := s.Write(ctx, func(tx *Tx) error {
-		surv, err := s.customer(ctx, tx.sqlTx, sc, survivorID)
+		surv, err := s.customer(ctx, tx.sql(), sc, survivorID)
 		if err != nil {
 			return err
 		}
-		merged, err := s.customer(ctx, tx.sqlTx, sc, mergedID)
+		merged, err := s.customer(ctx, tx.sql(), sc, mergedID)
 		if err != nil {
 			return err
 		}
@@ -642,7 +660,7 @@ func (s *Store) MergeCustomers(ctx context.Context, sc Scope, a Actor, survivorI
 
 // reindexCustomer recomputes a customer's search text after identities moved.
 func (tx *Tx) reindexCustomer(tenantID, id string, now interface{ UnixMicro() int64 }) error {
-	c, err := tx.s.customer(tx.ctx, tx.sqlTx, Whole(tenantID), id)
+	c, err := tx.s.customer(tx.ctx, tx.sql(), Whole(tenantID), id)
 	if err != nil {
 		return err
 	}
@@ -665,7 +683,7 @@ func (s *Store) UnmergeCustomers(ctx context.Context, sc Scope, a Actor, mergeID
 		if err != nil {
 			return notFound(err, "merge")
 		}
-		if _, err := s.customer(ctx, tx.sqlTx, sc, m.SurvivorID); err != nil {
+		if _, err := s.customer(ctx, tx.sql(), sc, m.SurvivorID); err != nil {
 			return kefu.NotFound("merge")
 		}
 		if undone.Valid {

@@ -103,7 +103,7 @@ func (tx *Tx) emergencyAlert(tenantID string, e kefu.Emergency, kind, rung strin
 func (s *Store) RaiseEmergency(ctx context.Context, sc Scope, a Actor, e kefu.Emergency, safetyQueue string) (kefu.Ticket, kefu.Emergency, error) {
 	var out kefu.Ticket
 	err := s.WriteAbout(ctx, e.TicketID, func(tx *Tx) error {
-		before, err := s.ticket(ctx, tx.sqlTx, sc, e.TicketID, true)
+		before, err := s.ticket(ctx, tx.sql(), sc, e.TicketID, true)
 		if err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func (s *Store) AckEmergency(ctx context.Context, sc Scope, a Actor, id string) 
 		if err != nil {
 			return notFound(err, "emergency")
 		}
-		if _, err := s.ticket(ctx, tx.sqlTx, sc, e.TicketID, false); err != nil {
+		if _, err := s.ticket(ctx, tx.sql(), sc, e.TicketID, false); err != nil {
 			return kefu.NotFound("emergency")
 		}
 		if e.AckedAt == nil {

@@ -52,7 +52,7 @@ func (s *Store) ExpediteTicket(ctx context.Context, sc Scope, a Actor, ticketID 
 		return out, kefu.FieldError("reason", "an expedite needs a reason")
 	}
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		before, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true)
+		before, err := s.ticket(ctx, tx.sql(), sc, ticketID, true)
 		if err != nil {
 			return err
 		}
@@ -86,8 +86,8 @@ func (s *Store) ExpediteTicket(ctx context.Context, sc Scope, a Actor, ticketID 
 			sc.TenantID, ticketID, string(t.Priority), us(now)); err != nil {
 			return kefu.Internal(err)
 		}
-		loc, locale := s.tenantLocation(ctx, tx.sqlTx, sc.TenantID)
-		locale = s.customerLocale(ctx, tx.sqlTx, t, locale)
+		loc, locale := s.tenantLocation(ctx, tx.sql(), sc.TenantID)
+		locale = s.customerLocale(ctx, tx.sql(), t, locale)
 		notice := kefu.Message{Kind: kefu.MessageNotice, Channel: t.Channel, Body: commit.ExpediteNotice(locale, owner.Name, e.DueAt, loc),
 			Attachments: []kefu.Attachment{}}
 		if err := tx.notice(&t, &notice, now); err != nil {

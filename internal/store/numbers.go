@@ -39,12 +39,34 @@ func (tx *Tx) nextTicketNumber(tenantID string) (int64, error) {
 		tx.nums[tenantID] = n
 		return n, nil
 	}
+	// A batch that runs again gives its operations the numbers they had:
+	// nothing of the first run was written, and nothing else has them.
+	if op := tx.numbered; op != nil && tx.nth < len(op.numbers) && op.numbers[tx.nth].tenantID == tenantID {
+		tx.nth++
+		return op.numbers[tx.nth-1].n, nil
+	}
+	n, err := s.takeTicketNumber(tx.ctx, tenantID)
+	if err == nil && tx.numbered != nil {
+		tx.numbered.numbers = append(tx.numbered.numbers[:tx.nth], takenNumber{tenantID, n})
+		tx.nth++
+	}
+	return n, err
+}
+
+// takenNumber is a ticket number an operation was given (PostgreSQL).
+type takenNumber struct {
+	tenantID string
+	n        int64
+}
+
+// takeTicketNumber hands out the node's next number for the tenant.
+func (s *Store) takeTicketNumber(ctx context.Context, tenantID string) (int64, error) {
 	s.numbers.mu.Lock()
 	defer s.numbers.mu.Unlock()
 	b := s.numbers.next[tenantID]
 	if b == nil || b.next > b.end {
 		var end int64
-		err := s.db.QueryRowContext(context.WithoutCancel(tx.ctx), `INSERT INTO counters (tenant_id, name, value) VALUES ($1, 'ticket', $2)
+		err := s.db.QueryRowContext(context.WithoutCancel(ctx), `INSERT INTO counters (tenant_id, name, value) VALUES ($1, 'ticket', $2)
 			ON CONFLICT (tenant_id, name) DO UPDATE SET value = counters.value + $2 RETURNING value`, tenantID, numberBlockSize).Scan(&end)
 		if err != nil {
 			return 0, kefu.Internal(err)

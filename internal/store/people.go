@@ -76,7 +76,7 @@ func (s *Store) UpdateRole(ctx context.Context, tenantID string, a Actor, r kefu
 	}
 	var out kefu.Role
 	err := s.Write(ctx, func(tx *Tx) error {
-		before, err := tx.s.role(ctx, tx.sqlTx, tenantID, r.ID)
+		before, err := tx.s.role(ctx, tx.sql(), tenantID, r.ID)
 		if err != nil {
 			return err
 		}
@@ -277,7 +277,7 @@ type UserPatch struct {
 func (s *Store) UpdateUser(ctx context.Context, tenantID string, a Actor, id string, p UserPatch) (kefu.User, error) {
 	var out kefu.User
 	err := s.Write(ctx, func(tx *Tx) error {
-		before, err := s.user(ctx, tx.sqlTx, `tenant_id = $1 AND id = $2`, tenantID, id)
+		before, err := s.user(ctx, tx.sql(), `tenant_id = $1 AND id = $2`, tenantID, id)
 		if err != nil {
 			return err
 		}

@@ -279,7 +279,7 @@ func (s *Store) CreateParty(ctx context.Context, sc Scope, a Actor, in PartyIn) 
 func (s *Store) UpdateParty(ctx context.Context, sc Scope, a Actor, id string, pp PartyPatch) (Party, error) {
 	var out Party
 	err := s.Write(ctx, func(tx *Tx) error {
-		before, err := s.party(ctx, tx.sqlTx, sc, id)
+		before, err := s.party(ctx, tx.sql(), sc, id)
 		if err != nil {
 			return err
 		}
@@ -343,11 +343,11 @@ func (s *Store) RestrictParty(ctx context.Context, sc Scope, a Actor, partyID, t
 		return out, kefu.FieldError("reason", "at most 2000 bytes")
 	}
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		before, err := s.party(ctx, tx.sqlTx, sc, partyID)
+		before, err := s.party(ctx, tx.sql(), sc, partyID)
 		if err != nil {
 			return err
 		}
-		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
+		if _, err := s.ticket(ctx, tx.sql(), sc, ticketID, false); err != nil {
 			if kefu.IsNotFound(err) {
 				return kefu.FieldError("ticket_id", "no such ticket in your scope")
 			}
@@ -565,14 +565,14 @@ func (s *Store) OpenRelayOn(ctx context.Context, sc Scope, a Actor, ticketID str
 		return out, kefu.FieldError("due_at", "required")
 	}
 	err = s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		t, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true)
+		t, err := s.ticket(ctx, tx.sql(), sc, ticketID, true)
 		if err != nil {
 			return err
 		}
 		if t.Status.Settled() {
 			return kefu.Conflict("ticket_done", "a "+string(t.Status)+" ticket cannot open a relay; reopen it first")
 		}
-		p, err := s.party(ctx, tx.sqlTx, sc, in.PartyID)
+		p, err := s.party(ctx, tx.sql(), sc, in.PartyID)
 		if err != nil {
 			if kefu.IsNotFound(err) {
 				return kefu.FieldError("party_id", "no such party in your scope")
@@ -592,7 +592,7 @@ func (s *Store) OpenRelayOn(ctx context.Context, sc Scope, a Actor, ticketID str
 			return err
 		}
 		now := s.Now()
-		loc, locale := s.tenantLocation(ctx, tx.sqlTx, sc.TenantID)
+		loc, locale := s.tenantLocation(ctx, tx.sql(), sc.TenantID)
 		c := kefu.Commitment{Kind: kefu.CommitFollowUp, Description: relay.Promise(locale, p.Kind, code), DueAt: in.DueAt, OwnerID: in.OwnerID,
 			CustomerVisible: true}
 		if err := tx.addCommitment(sc.TenantID, a, &t, &c, now); err != nil {
@@ -722,11 +722,11 @@ func (s *Store) SendToParty(ctx context.Context, sc Scope, a Actor, ticketID, re
 		return out, err
 	}
 	err = s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		t, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true)
+		t, err := s.ticket(ctx, tx.sql(), sc, ticketID, true)
 		if err != nil {
 			return err
 		}
-		r, err := s.relay(ctx, tx.sqlTx, sc.TenantID, ticketID, relayID, true)
+		r, err := s.relay(ctx, tx.sql(), sc.TenantID, ticketID, relayID, true)
 		if err != nil {
 			return err
 		}
@@ -736,7 +736,7 @@ func (s *Store) SendToParty(ctx context.Context, sc Scope, a Actor, ticketID, re
 		if t.Status == kefu.StatusClosed {
 			return kefu.Conflict("ticket_closed", "the ticket is closed")
 		}
-		_, locale := s.tenantLocation(ctx, tx.sqlTx, sc.TenantID)
+		_, locale := s.tenantLocation(ctx, tx.sql(), sc.TenantID)
 		out, err = tx.toParty(&t, r, a, origin, body, locale, s.Now())
 		tx.SetResult(out)
 		return err
@@ -764,11 +764,11 @@ func (s *Store) ReceiveFromParty(ctx context.Context, sc Scope, a Actor, code, b
 		return out, notFound(err, "relay")
 	}
 	err = s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		t, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true)
+		t, err := s.ticket(ctx, tx.sql(), sc, ticketID, true)
 		if err != nil {
 			return kefu.NotFound("relay")
 		}
-		r, err := s.relay(ctx, tx.sqlTx, sc.TenantID, ticketID, relayID, true)
+		r, err := s.relay(ctx, tx.sql(), sc.TenantID, ticketID, relayID, true)
 		if err != nil {
 			return err
 		}
@@ -776,7 +776,7 @@ func (s *Store) ReceiveFromParty(ctx context.Context, sc Scope, a Actor, code, b
 			return kefu.Conflict("sender_mismatch", "the reply does not come from the party's number; nothing was relayed")
 		}
 		now := s.Now()
-		_, locale := s.tenantLocation(ctx, tx.sqlTx, sc.TenantID)
+		_, locale := s.tenantLocation(ctx, tx.sql(), sc.TenantID)
 		masked, changed := relay.Mask(body, locale)
 		relayed := r.State == "open" && t.Status != kefu.StatusClosed
 		var tm kefu.Message
@@ -835,10 +835,10 @@ func (s *Store) CloseRelay(ctx context.Context, sc Scope, a Actor, ticketID, rel
 		return out, kefu.FieldError("release_reason", "at most 2000 bytes")
 	}
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true); err != nil {
+		if _, err := s.ticket(ctx, tx.sql(), sc, ticketID, true); err != nil {
 			return err
 		}
-		before, err := s.relay(ctx, tx.sqlTx, sc.TenantID, ticketID, relayID, true)
+		before, err := s.relay(ctx, tx.sql(), sc.TenantID, ticketID, relayID, true)
 		if err != nil {
 			return err
 		}

@@ -165,7 +165,7 @@ func (s *Store) RecordRepeat(ctx context.Context, sc Scope, a Actor, ticketID st
 // recordRepeat is RecordRepeat's write; m is validated.
 func (tx *Tx) recordRepeat(sc Scope, a Actor, ticketID string, m *kefu.Message, r Repeat) (RepeatRecorded, error) {
 	s := tx.s
-	before, err := s.ticket(tx.ctx, tx.sqlTx, sc, ticketID, true)
+	before, err := s.ticket(tx.ctx, tx.sql(), sc, ticketID, true)
 	if err != nil {
 		return RepeatRecorded{}, err
 	}

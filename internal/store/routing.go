@@ -75,7 +75,7 @@ func (s *Store) PutAgentProfile(ctx context.Context, tenantID string, a Actor, p
 			p.UserID, tenantID, string(sk), string(cp), string(wr), now); err != nil {
 			return kefu.Internal(err)
 		}
-		got, err := agentProfiles(ctx, tx.sqlTx, tenantID, p.UserID)
+		got, err := agentProfiles(ctx, tx.sql(), tenantID, p.UserID)
 		if err != nil {
 			return err
 		}
@@ -286,7 +286,7 @@ func (s *Store) AssignRouted(ctx context.Context, tenantID string, a Actor, tick
 	var out kefu.Ticket
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
 		sc := Whole(tenantID)
-		before, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true)
+		before, err := s.ticket(ctx, tx.sql(), sc, ticketID, true)
 		if err != nil {
 			return err
 		}

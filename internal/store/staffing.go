@@ -403,7 +403,7 @@ func (s *Store) EditForecast(ctx context.Context, tenantID string, a Actor, id s
 		return SavedForecast{}, kefu.FieldError("change", "nothing to change")
 	}
 	err := s.Write(ctx, func(tx *Tx) error {
-		f, err := forecastRow(ctx, tx.sqlTx, tenantID, id, false)
+		f, err := forecastRow(ctx, tx.sql(), tenantID, id, false)
 		if err != nil {
 			return err
 		}

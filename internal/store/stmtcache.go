@@ -81,6 +81,7 @@ func (tx *Tx) stmt(q string) *sql.Stmt {
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	tx.ready()
 	if st := tx.stmt(q); st != nil {
 		return st.ExecContext(tx.ctx, args...)
 	}
@@ -88,6 +89,7 @@ func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
 }
 
 func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	tx.ready()
 	if st := tx.stmt(q); st != nil {
 		return st.QueryRowContext(tx.ctx, args...)
 	}
@@ -95,10 +97,18 @@ func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	tx.ready()
 	if st := tx.stmt(q); st != nil {
 		return st.QueryContext(tx.ctx, args...)
 	}
 	return tx.sqlTx.QueryContext(tx.ctx, q, args...)
+}
+
+// sql is the batch's transaction, for reads that take a querier; the
+// queued rows they may read are written first.
+func (tx *Tx) sql() *sql.Tx {
+	tx.ready()
+	return tx.sqlTx
 }
 
 // readDB runs reads outside writes, through prepared statements on SQLite.

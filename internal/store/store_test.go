@@ -451,11 +451,15 @@ func TestConcurrentFirstContactsShareOneCustomer(t *testing.T) {
 				wg.Add(1)
 				go func(i int) {
 					defer wg.Done()
+					// Half of them carry the hint that a read found nobody (as intake's
+					// would, a moment before): the result must be the same. A third
+					// also leave an e-mail address, which ends on the one customer.
+					idents := []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("1360000%04d", round)}}
+					if i%3 == 0 {
+						idents = append(idents, kefu.Identity{Kind: kefu.IdentityEmail, Value: fmt.Sprintf("r%d@example.com", round)})
+					}
 					tk, _, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "同时来电"},
-						// Half of them carry the hint that a read found nobody (as intake's
-						// would, a moment before): the result must be the same.
-						Customer: store.CustomerRef{Name: "新客户", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: fmt.Sprintf("1360000%04d", round)}},
-							Unseen: i%2 == 0}})
+						Customer: store.CustomerRef{Name: "新客户", Identities: idents, Unseen: i%2 == 0}})
 					ids[i], errs[i] = tk.CustomerID, err
 				}(i)
 			}
@@ -467,6 +471,9 @@ func TestConcurrentFirstContactsShareOneCustomer(t *testing.T) {
 				if ids[i] != ids[0] {
 					t.Fatalf("round %d: two customers for one phone", round)
 				}
+			}
+			if c, err := s.Customer(ctx, sc, ids[0]); err != nil || len(c.Identities) != 2 {
+				t.Fatalf("round %d: customer %+v (%v), want the phone and the e-mail address", round, c, err)
 			}
 			// A stale hint finds the customer all the same, and creates nobody.
 			tk, _, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "又来电"},

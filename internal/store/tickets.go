@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -175,14 +176,18 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 	if len(ref.Identities) == 0 {
 		return "", false, kefu.FieldError("customer", "give customer.id or at least one identity")
 	}
-	if ref.Unseen && len(ref.Identities) == 1 {
+	if ref.Unseen && (len(ref.Identities) == 1 || tx.s.dialect == Postgres && !tx.careful) {
 		// Most new contacts are new customers: skip the lookup (on
-		// PostgreSQL a round trip, on SQLite the single writer's time).
-		id := ref.Identities[0]
-		if id.Kind == kefu.IdentityExternal && id.OrgID == "" {
-			id.OrgID = orgID
+		// PostgreSQL a round trip per identity, on SQLite the single
+		// writer's time). PostgreSQL queues the customer with all its
+		// identities (createCustomer); SQLite does so for one identity.
+		ids := slices.Clone(ref.Identities)
+		for i := range ids {
+			if ids[i].Kind == kefu.IdentityExternal && ids[i].OrgID == "" {
+				ids[i].OrgID = orgID
+			}
 		}
-		c, err := tx.createCustomer(Whole(tenantID), a, kefu.Customer{Name: customerName(ref), Tier: ref.Tier, OrgID: orgID, Identities: []kefu.Identity{id}}, true, true)
+		c, err := tx.createCustomer(Whole(tenantID), a, kefu.Customer{Name: customerName(ref), Tier: ref.Tier, OrgID: orgID, Identities: ids}, true, true)
 		if err != errIdentityKnown {
 			return c.ID, err == nil, err
 		}
@@ -348,13 +353,11 @@ func (s *Store) createValidTicket(ctx context.Context, sc Scope, a Actor, n NewT
 		}
 		tags, _ := json.Marshal(t.Tags)
 		doc := withNumber(text, t.Number)
-		if _, err := tx.exec(`INSERT INTO tickets (id, tenant_id, number, org_id, channel, subject, status, priority, category, tags, customer_id,
-			queue_id, assignee_id, department_id, parent_id, message_count, search, created_at, updated_at, solved_at, closed_at, repeat_count)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21)`,
+		if err := tx.insertFirst("tickets", ticketInsertCols,
 			t.ID, tenantID, t.Number, t.OrgID, string(t.Channel), t.Subject, string(t.Status), string(t.Priority), t.Category, string(tags), cid,
-			nullStr(t.QueueID), nullStr(t.AssigneeID), nullStr(t.DepartmentID), nullStr(t.ParentID), t.MessageCount, tx.stored(doc), us(now),
+			nullStr(t.QueueID), nullStr(t.AssigneeID), nullStr(t.DepartmentID), nullStr(t.ParentID), t.MessageCount, tx.stored(doc), us(now), us(now),
 			nullUS(t.SolvedAt), nullUS(t.ClosedAt), t.RepeatCount); err != nil {
-			return kefu.Internal(err)
+			return err
 		}
 		if t.RepeatCount > 0 {
 			a1, a2 := t.ID, repeatOf
@@ -421,6 +424,9 @@ func (s *Store) createValidTicket(ctx context.Context, sc Scope, a Actor, n NewT
 	}
 	return TicketCreated{Ticket: out, Message: outMsg}, joined, nil
 }
+
+const ticketInsertCols = `id, tenant_id, number, org_id, channel, subject, status, priority, category, tags, customer_id,
+	queue_id, assignee_id, department_id, parent_id, message_count, search, created_at, updated_at, solved_at, closed_at, repeat_count`
 
 // validateNewTicket checks a new ticket and its first message, and
 // returns checked copies.
@@ -751,7 +757,7 @@ type TicketPatch struct {
 func (s *Store) UpdateTicket(ctx context.Context, sc Scope, a Actor, id string, p TicketPatch) (kefu.Ticket, error) {
 	var out kefu.Ticket
 	err := s.WriteAbout(ctx, id, func(tx *Tx) error {
-		before, err := s.ticket(ctx, tx.sqlTx, sc, id, true)
+		before, err := s.ticket(ctx, tx.sql(), sc, id, true)
 		if err != nil {
 			return err
 		}
@@ -979,7 +985,7 @@ func (s *Store) AddInbound(ctx context.Context, sc Scope, a Actor, ticketID stri
 			still := inList(steadyStatuses(m.Kind), &args)
 			vis := ticketVisible(sc, "t", &args)
 			var err error
-			t, err = scanTicket(tx.sqlTx.QueryRowContext(tx.ctx, `UPDATE tickets t SET message_count = t.message_count + 1, updated_at = $3
+			t, err = scanTicket(tx.sql().QueryRowContext(tx.ctx, `UPDATE tickets t SET message_count = t.message_count + 1, updated_at = $3
 				WHERE t.tenant_id = $1 AND t.id = $2 AND t.status IN `+still+` AND `+vis+` RETURNING `+ticketCols, args...), sc.TenantID)
 			switch {
 			case err == nil:
@@ -990,7 +996,7 @@ func (s *Store) AddInbound(ctx context.Context, sc Scope, a Actor, ticketID stri
 		}
 		if !confirmed {
 			var err error
-			if t, err = s.ticket(ctx, tx.sqlTx, sc, ticketID, true); err != nil {
+			if t, err = s.ticket(ctx, tx.sql(), sc, ticketID, true); err != nil {
 				return err
 			}
 			if t.Status == kefu.StatusClosed && m.Kind != kefu.MessageNote {
@@ -1136,7 +1142,7 @@ func (s *Store) Forward(ctx context.Context, sc Scope, a Actor, ticketID, depart
 	var out kefu.Ticket
 	var outC *kefu.Commitment
 	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
-		before, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, true)
+		before, err := s.ticket(ctx, tx.sql(), sc, ticketID, true)
 		if err != nil {
 			return err
 		}
@@ -1216,10 +1222,10 @@ func (s *Store) Link(ctx context.Context, sc Scope, a Actor, ticketID, otherID s
 	}
 	l := kefu.TicketLink{TicketID: ticketID, OtherID: otherID, Kind: kind, By: a.ID}
 	err := s.Write(ctx, func(tx *Tx) error {
-		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
+		if _, err := s.ticket(ctx, tx.sql(), sc, ticketID, false); err != nil {
 			return err
 		}
-		if _, err := s.ticket(ctx, tx.sqlTx, sc, otherID, false); err != nil {
+		if _, err := s.ticket(ctx, tx.sql(), sc, otherID, false); err != nil {
 			if kefu.IsNotFound(err) {
 				return kefu.FieldError("other_id", "no such ticket")
 			}
@@ -1246,7 +1252,7 @@ func (s *Store) Link(ctx context.Context, sc Scope, a Actor, ticketID, otherID s
 // Unlink removes a link between two tickets.
 func (s *Store) Unlink(ctx context.Context, sc Scope, a Actor, ticketID, otherID string) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		if _, err := s.ticket(ctx, tx.sqlTx, sc, ticketID, false); err != nil {
+		if _, err := s.ticket(ctx, tx.sql(), sc, ticketID, false); err != nil {
 			return err
 		}
 		a1, a2 := ticketID, otherID

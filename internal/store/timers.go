@@ -243,8 +243,8 @@ func (tx *Tx) onMiss(st commit.Settings, t *kefu.Ticket, c kefu.Commitment, now 
 	if !c.CustomerVisible || st.TellCustomer == nil || !*st.TellCustomer {
 		return nil
 	}
-	loc, locale := tx.s.tenantLocation(tx.ctx, tx.sqlTx, t.TenantID)
-	locale = tx.s.customerLocale(tx.ctx, tx.sqlTx, *t, locale)
+	loc, locale := tx.s.tenantLocation(tx.ctx, tx.sql(), t.TenantID)
+	locale = tx.s.customerLocale(tx.ctx, tx.sql(), *t, locale)
 	rung := "team_lead"
 	if len(st.Ladder) > 0 {
 		rung = st.Ladder[0].To
@@ -387,7 +387,7 @@ func (tx *Tx) rungRecipients(t kefu.Ticket, c kefu.Commitment, rung string) ([]R
 	if rung == "owner" {
 		return tx.ownerRecipients(t, c), nil
 	}
-	return tx.s.covering(tx.ctx, tx.sqlTx, t.TenantID, t.OrgID, rung, 20)
+	return tx.s.covering(tx.ctx, tx.sql(), t.TenantID, t.OrgID, rung, 20)
 }
 
 // covering lists up to limit active users of a kind whose grants cover an
