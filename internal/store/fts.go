@@ -17,8 +17,9 @@ type ftsBatch struct {
 
 type ftsKey struct{ table, id string }
 
-// stored is what a tickets or customers row keeps in its search column.
-// PostgreSQL's search index is built on the column. SQLite's FTS5 tables
+// stored is what a customers row keeps in its search column (a ticket's
+// is always empty: see index). PostgreSQL's search index is built on the
+// column. SQLite's FTS5 tables
 // hold the terms themselves and nothing reads the column there (a row is
 // re-indexed from its fields and messages), so it stays empty instead of
 // repeating up to 8 KB of terms per ticket: an e-mail's text would
@@ -35,7 +36,15 @@ func (tx *Tx) stored(doc string) string {
 // removes the row's previous text (it may have been indexed by an earlier batch).
 func (tx *Tx) index(table, tenantID, id, doc string, replace bool) error {
 	if tx.s.dialect != SQLite {
-		return nil // PostgreSQL indexes the search column itself
+		if table != "tickets" {
+			return nil // PostgreSQL indexes the row's search column itself
+		}
+		// A ticket's terms live beside it (migration 0008_ticket_terms).
+		if replace {
+			_, err := tx.exec(`UPDATE ticket_terms SET search = $2 WHERE id = $1`, id, doc)
+			return kefu.InternalOrNil(err)
+		}
+		return tx.insertLater("ticket_terms", "id, tenant_id, search", id, tenantID, doc)
 	}
 	b := tx.fts
 	k := ftsKey{table, id}

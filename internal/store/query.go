@@ -95,7 +95,11 @@ func (s *Store) searchSource(table, alias, tenantID, q string, args *[]any) (str
 		*args = append(*args, "{"+strings.Join(whole, ",")+"}")
 		conds = append(conds, "string_to_array(search, ' ') @> "+placeholder(len(*args))+"::text[]")
 	}
-	return "(SELECT id AS rid FROM " + table + " WHERE " + strings.Join(conds, " AND ") + " ORDER BY id DESC LIMIT " + limit + ") m" +
+	from := table
+	if table == "tickets" {
+		from = "ticket_terms" // see migration 0008_ticket_terms
+	}
+	return "(SELECT id AS rid FROM " + from + " WHERE " + strings.Join(conds, " AND ") + " ORDER BY id DESC LIMIT " + limit + ") m" +
 		s.join() + table + " " + alias + " ON " + alias + ".id = m.rid", true
 }
 

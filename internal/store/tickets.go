@@ -355,7 +355,7 @@ func (s *Store) createValidTicket(ctx context.Context, sc Scope, a Actor, n NewT
 		doc := withNumber(text, t.Number)
 		if err := tx.insertFirst("tickets", ticketInsertCols,
 			t.ID, tenantID, t.Number, t.OrgID, string(t.Channel), t.Subject, string(t.Status), string(t.Priority), t.Category, string(tags), cid,
-			nullStr(t.QueueID), nullStr(t.AssigneeID), nullStr(t.DepartmentID), nullStr(t.ParentID), t.MessageCount, tx.stored(doc), us(now), us(now),
+			nullStr(t.QueueID), nullStr(t.AssigneeID), nullStr(t.DepartmentID), nullStr(t.ParentID), t.MessageCount, "", us(now), us(now),
 			nullUS(t.SolvedAt), nullUS(t.ClosedAt), t.RepeatCount); err != nil {
 			return err
 		}
@@ -876,13 +876,7 @@ func (tx *Tx) reindexTicket(t kefu.Ticket) error {
 		bodies = append(bodies, b)
 	}
 	rows.Close()
-	doc := ticketSearchDoc(t, bodies...)
-	if tx.s.dialect == Postgres {
-		if _, err := tx.exec(`UPDATE tickets SET search = $2 WHERE id = $1`, t.ID, doc); err != nil { // see stored
-			return kefu.Internal(err)
-		}
-	}
-	return tx.index("tickets", t.TenantID, t.ID, doc, true)
+	return tx.index("tickets", t.TenantID, t.ID, ticketSearchDoc(t, bodies...), true)
 }
 
 func (tx *Tx) checkParent(tenantID, id, parent string) error {
