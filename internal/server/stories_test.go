@@ -328,6 +328,15 @@ func TestSLATargetsPauseAndResume(t *testing.T) {
 			if next == nil || next["state"] != "open" {
 				t.Fatalf("next response: %v", next)
 			}
+			// A new VIP customer's chat gets the VIP policy: the customer's
+			// tier is known in the write before the customer row is.
+			h.must(200, w.Token, "PUT", "/api/v1/tiers/vip", map[string]any{"name": "VIP", "rank": 1})
+			vip := h.must(201, agent, "POST", "/api/v1/tickets", map[string]any{"subject": "会员咨询", "channel": "chat",
+				"customer": map[string]any{"name": "新会员", "tier": "vip", "identities": []map[string]any{{"kind": "phone", "value": "13900001111"}}},
+				"message":  map[string]any{"kind": "customer", "body": "会员权益怎么用"}}).str(t, "id")
+			if cs := items(t, h.must(200, agent, "GET", "/api/v1/tickets/"+vip+"/commitments", nil)); len(cs) != 1 || cs[0]["policy"] != "vip-chat" {
+				t.Fatalf("a new VIP customer's targets: %v", cs)
+			}
 		})
 	}
 }

@@ -54,12 +54,12 @@ func (tx *Tx) addCommitment(tenantID string, a Actor, t *kefu.Ticket, c *kefu.Co
 		at := step.At
 		c.NextAt = &at
 	}
-	if _, err := tx.exec(`INSERT INTO commitments (id, tenant_id, ticket_id, kind, description, due_at, owner_id, department_id, state, made_by, made_at,
-		next_at, stage, reason, customer_visible, policy, business)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, c.ID, tenantID, t.ID, string(c.Kind), c.Description, us(c.DueAt),
+	// Queued (insertFirst): a new ticket's SLA targets go with the ticket.
+	if err := tx.insertFirst("commitments", `id, tenant_id, ticket_id, kind, description, due_at, owner_id, department_id, state, made_by, made_at,
+		next_at, stage, reason, customer_visible, policy, business`, c.ID, tenantID, t.ID, string(c.Kind), c.Description, us(c.DueAt),
 		nullStr(c.OwnerID), nullStr(c.DepartmentID), string(c.State), c.MadeBy, us(now), nullUS(c.NextAt), c.Stage, c.Reason,
 		boolInt(c.CustomerVisible), c.Policy, boolInt(c.Business)); err != nil {
-		return kefu.Internal(err)
+		return err
 	}
 	return tx.Event(tenantID, a, "commitment.created", "commitment", c.ID, t.ID, nil, c)
 }

@@ -226,6 +226,12 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifF
 	if err := tx.index("customers", tenantID, c.ID, doc, false); err != nil {
 		return c, err
 	}
+	if b := tx.appends; b != nil {
+		if b.tiers == nil {
+			b.tiers = map[string]string{}
+		}
+		b.tiers[c.ID] = c.Tier
+	}
 	return c, tx.Event(tenantID, a, "customer.created", "customer", c.ID, "", nil, c)
 }
 

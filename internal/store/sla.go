@@ -30,7 +30,9 @@ func (tx *Tx) slaPolicy(t kefu.Ticket) (SLA, sla.Policy, bool, error) {
 	tier := ""
 	for _, p := range st.Policies {
 		if len(p.Tiers) > 0 {
-			if err := tx.queryRow(`SELECT tier FROM customers WHERE id = $1`, t.CustomerID).Scan(&tier); err != nil {
+			if known, ok := tx.appends.tiers[t.CustomerID]; ok { // created in this batch
+				tier = known
+			} else if err := tx.queryRow(`SELECT tier FROM customers WHERE id = $1`, t.CustomerID).Scan(&tier); err != nil {
 				return st, sla.Policy{}, false, kefu.Internal(err)
 			}
 			break
