@@ -28,18 +28,25 @@ func (tx *Tx) slaPolicy(t kefu.Ticket) (SLA, sla.Policy, bool, error) {
 		return st, sla.Policy{}, false, err
 	}
 	tier := ""
-	for _, p := range st.Policies {
-		if len(p.Tiers) > 0 {
-			if known, ok := tx.appends.tiers[t.CustomerID]; ok { // created in this batch
-				tier = known
-			} else if err := tx.queryRow(`SELECT tier FROM customers WHERE id = $1`, t.CustomerID).Scan(&tier); err != nil {
-				return st, sla.Policy{}, false, kefu.Internal(err)
-			}
-			break
+	if tiered(st) {
+		if known, ok := tx.appends.tiers[t.CustomerID]; ok { // created in this batch
+			tier = known
+		} else if err := tx.queryRow(`SELECT tier FROM customers WHERE id = $1`, t.CustomerID).Scan(&tier); err != nil {
+			return st, sla.Policy{}, false, kefu.Internal(err)
 		}
 	}
 	p, ok := st.Match(sla.Facts{Tier: tier, Priority: string(t.Priority), Channel: string(t.Channel), Category: t.Category})
 	return st, p, ok, nil
+}
+
+// tiered says whether some policy depends on the customer's tier.
+func tiered(st SLA) bool {
+	for _, p := range st.Policies {
+		if len(p.Tiers) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // slaTarget makes one target commitment on the policy's clock.
@@ -85,17 +92,23 @@ func (tx *Tx) slaOnMessage(t *kefu.Ticket, kind kefu.MessageKind, now time.Time)
 		}
 		return nil
 	case kefu.MessageCustomer:
-		st, p, ok, err := tx.slaPolicy(*t)
-		if err != nil || !ok || p.NextResponseMinutes <= 0 {
+		st, err := tx.s.SLASettings(tx.ctx, t.TenantID)
+		if err != nil || len(st.Policies) == 0 {
 			return err
 		}
-		var n int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2
-			AND kind IN ('first_response', 'next_response') AND state IN ('open', 'missed')`, t.TenantID, t.ID).Scan(&n); err != nil {
+		// The customer's tier (when a policy depends on it) and the answers
+		// already owed, in one statement: this runs for every customer
+		// message, and on PostgreSQL every statement is a round trip.
+		var tier string
+		var owed int
+		if err := tx.queryRow(`SELECT COALESCE((SELECT tier FROM customers WHERE id = $3 AND $4 = 1), ''), COUNT(*) FROM commitments c
+			WHERE tenant_id = $1 AND ticket_id = $2 AND kind IN ('first_response', 'next_response') AND state IN ('open', 'missed')`,
+			t.TenantID, t.ID, t.CustomerID, boolInt(tiered(st))).Scan(&tier, &owed); err != nil {
 			return kefu.Internal(err)
 		}
-		if n > 0 {
-			return nil // an answer is already owed; its target stands
+		p, ok := st.Match(sla.Facts{Tier: tier, Priority: string(t.Priority), Channel: string(t.Channel), Category: t.Category})
+		if !ok || p.NextResponseMinutes <= 0 || owed > 0 {
+			return nil // no target, or an answer is already owed and its target stands
 		}
 		return tx.slaTarget(t, st, p, kefu.CommitNextResponse, p.NextResponseMinutes, now)
 	}
