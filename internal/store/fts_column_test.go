@@ -2,13 +2,10 @@ package store
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kefu-project/kefu/internal/kefu"
-	"github.com/kefu-project/kefu/internal/store/storetest/pgschema"
 )
 
 // On SQLite the search column stays empty (stored): the FTS5 tables hold
@@ -17,24 +14,10 @@ import (
 // re-indexes it; that search finds rows by their current text after such
 // changes is TestSearchFindsWhatWasJustWritten's (store_test, both stores).
 func TestSearchColumnOnlyWherePostgreSQLReadsIt(t *testing.T) {
-	stores := map[string]string{"sqlite": filepath.Join(t.TempDir(), "kefu.db")}
-	if base := os.Getenv("KEFU_TEST_POSTGRES"); base != "" {
-		stores["postgres"] = pgschema.Fresh(t, base)
-	}
-	for name, dsn := range stores {
+	for name, dsn := range bothStores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			s, err := Open(ctx, Options{DSN: dsn})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			tc, err := s.CreateTenant(ctx, System, NewTenant{Tenant: kefu.Tenant{Slug: "t", Name: "T"},
-				Tiers: []kefu.CustomerTier{{Code: "standard", Name: "S", Rank: 9}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc := Whole(tc.Tenant.ID)
+			s, sc := openWithTenant(t, dsn, Options{})
 			body := strings.Repeat("您好，我的包裹三天没有更新物流信息，麻烦帮忙查询快递单号。", 40) // an e-mail's length
 			tk, _, err := s.CreateTicket(ctx, sc, System, NewTicket{
 				Ticket:   kefu.Ticket{Subject: "物流查询", Channel: kefu.ChannelEmail},

@@ -2,13 +2,10 @@ package store
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
-	"github.com/kefu-project/kefu/internal/store/storetest/pgschema"
 )
 
 // On PostgreSQL a new customer and a new ticket wait with the batch's other
@@ -20,24 +17,10 @@ import (
 // one operation at a time, the stale hint finds the customer, and every
 // operation keeps the ticket number it was given.
 func TestQueuedRowsOfABatch(t *testing.T) {
-	stores := map[string]string{"sqlite": filepath.Join(t.TempDir(), "kefu.db")}
-	if base := os.Getenv("KEFU_TEST_POSTGRES"); base != "" {
-		stores["postgres"] = pgschema.Fresh(t, base)
-	}
-	for name, dsn := range stores {
+	for name, dsn := range bothStores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			s, err := Open(ctx, Options{DSN: dsn, Writers: 1}) // one writer: the batch is made here
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			tc, err := s.CreateTenant(ctx, System, NewTenant{Tenant: kefu.Tenant{Slug: "q", Name: "Q"},
-				Tiers: []kefu.CustomerTier{{Code: "standard", Name: "S", Rank: 9}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc := Whole(tc.Tenant.ID)
+			s, sc := openWithTenant(t, dsn, Options{Writers: 1}) // one writer: the batch is made here
 			ref := func(phone string, unseen bool) CustomerRef {
 				return CustomerRef{Name: "客户" + phone, Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}, Unseen: unseen}
 			}
@@ -102,7 +85,7 @@ func TestQueuedRowsOfABatch(t *testing.T) {
 					t.Errorf("ticket %d read back as %+v (%v)", i, back, err)
 				}
 			}
-			evs, err := s.Events(ctx, tc.Tenant.ID, EventFilter{Type: "customer.created", Limit: 10})
+			evs, err := s.Events(ctx, sc.TenantID, EventFilter{Type: "customer.created", Limit: 10})
 			if err != nil || len(evs) != 2 {
 				t.Errorf("%d customers created (%v), want 2", len(evs), err)
 			}

@@ -75,17 +75,7 @@ func TestKeeperAnalysesCommitments(t *testing.T) {
 		t.Skip("needs KEFU_TEST_POSTGRES (.ci/run sets it)")
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, Options{DSN: pgschema.Fresh(t, base)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	tc, err := s.CreateTenant(ctx, System, NewTenant{Tenant: kefu.Tenant{Slug: "k", Name: "K"},
-		Tiers: []kefu.CustomerTier{{Code: "standard", Name: "S", Rank: 9}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := Whole(tc.Tenant.ID)
+	s, sc := openWithTenant(t, pgschema.Fresh(t, base), Options{})
 	var tickets []string
 	for i := range 2 {
 		tk, _, err := s.CreateTicket(ctx, sc, System, NewTicket{Ticket: kefu.Ticket{Subject: "目标"},
@@ -104,12 +94,12 @@ func TestKeeperAnalysesCommitments(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := conn.ExecContext(ctx, `INSERT INTO commitments (id, tenant_id, ticket_id, kind, due_at, state, made_by, made_at)
-		SELECT 'c' || n, $1, $2, 'first_response', n, 'open', '', n FROM generate_series(1, 3000) AS n`, tc.Tenant.ID, tickets[0]); err != nil {
+		SELECT 'c' || n, $1, $2, 'first_response', n, 'open', '', n FROM generate_series(1, 3000) AS n`, sc.TenantID, tickets[0]); err != nil {
 		t.Fatal(err)
 	}
 	plan := func() string {
 		rows, err := conn.QueryContext(ctx, `EXPLAIN SELECT id FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2
-			AND kind IN ('first_response', 'next_response') AND state IN ('open', 'missed')`, tc.Tenant.ID, tickets[1])
+			AND kind IN ('first_response', 'next_response') AND state IN ('open', 'missed')`, sc.TenantID, tickets[1])
 		if err != nil {
 			t.Fatal(err)
 		}
