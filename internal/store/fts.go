@@ -19,12 +19,11 @@ type ftsKey struct{ table, id string }
 
 // stored is what a customers row keeps in its search column (a ticket's
 // is always empty: see index). PostgreSQL's search index is built on the
-// column. SQLite's FTS5 tables
-// hold the terms themselves and nothing reads the column there (a row is
-// re-indexed from its fields and messages), so it stays empty instead of
-// repeating up to 8 KB of terms per ticket: an e-mail's text would
-// otherwise be stored twice more, once as terms in the row and once in
-// the index, beside the message itself.
+// column. SQLite's FTS5 tables hold the terms themselves and nothing reads
+// the column there (a row is re-indexed from its fields and messages), so
+// it stays empty instead of repeating up to 8 KB of terms per row: a long
+// text would otherwise be stored twice more, once as terms in the row and
+// once in the index.
 func (tx *Tx) stored(doc string) string {
 	if tx.s.dialect == SQLite {
 		return ""
