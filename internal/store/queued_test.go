@@ -70,7 +70,12 @@ func TestQueuedRowsOfABatch(t *testing.T) {
 			if name == "postgres" {
 				want = 4
 			}
-			if n := s.writer.batches.Load() - batches; n != want {
+			// A batch is counted just after its operations are answered.
+			n := s.writer.batches.Load() - batches
+			for deadline := time.Now().Add(5 * time.Second); n < want && time.Now().Before(deadline); n = s.writer.batches.Load() - batches {
+				time.Sleep(time.Millisecond)
+			}
+			if n != want {
 				t.Errorf("%d batches committed, want %d", n, want)
 			}
 			if got[0].CustomerID == first.CustomerID || got[1].CustomerID != first.CustomerID || got[2].CustomerID != first.CustomerID {
