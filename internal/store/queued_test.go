@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/store/storetest/pgschema"
 )
 
 // On PostgreSQL a new customer and a new ticket wait with the batch's other
@@ -95,5 +97,39 @@ func TestQueuedRowsOfABatch(t *testing.T) {
 				t.Errorf("%d customers created (%v), want 2", len(evs), err)
 			}
 		})
+	}
+}
+
+// A PostgreSQL writer keeps its own connection between batches (lane).
+// When the database ends that connection (a restart, a failover, an idle
+// timeout), the next write must still go through, as it did through the
+// pool: the writer begins again on a new connection.
+func TestWriterOutlivesItsConnection(t *testing.T) {
+	base := os.Getenv("KEFU_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("needs KEFU_TEST_POSTGRES (.ci/run sets it)")
+	}
+	ctx := context.Background()
+	dsn := pgschema.Fresh(t, base) + "&application_name=kefu_lane_test"
+	s, sc := openWithTenant(t, dsn, Options{Writers: 1})
+	create := func(phone string) error {
+		_, _, err := s.CreateTicket(ctx, sc, System, NewTicket{Ticket: kefu.Ticket{Subject: "断线"},
+			Customer: CustomerRef{Name: "c", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}}})
+		return err
+	}
+	if err := create("13700000001"); err != nil {
+		t.Fatal(err)
+	}
+	// End the writer's connection from the database's side.
+	var ended int
+	if err := s.rdb.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = 'kefu_lane_test' AND pid <> pg_backend_pid() AND state = 'idle'`).Scan(&ended); err != nil {
+		t.Fatal(err)
+	}
+	if ended == 0 {
+		t.Fatal("no idle connection of the store to end")
+	}
+	if err := create("13700000002"); err != nil {
+		t.Fatalf("the write after the connection ended: %v", err)
 	}
 }

@@ -242,18 +242,29 @@ func (l *lane) drop() {
 }
 
 // begin starts a batch's transaction, on the lane's connection if any.
+// A pinned connection may have died since its last batch (a database
+// restart, an idle connection cut): as the pool would, try once more on
+// a new one (BEGIN changes nothing, so the retry is safe).
 func (w *writer) begin(l *lane) (*sql.Tx, error) {
 	if l == nil {
 		return w.s.wdb.BeginTx(context.Background(), nil)
 	}
-	if l.conn == nil {
-		c, err := w.s.wdb.Conn(context.Background())
-		if err != nil {
-			return nil, err
+	var err error
+	for range 2 {
+		if l.conn == nil {
+			c, cerr := w.s.wdb.Conn(context.Background())
+			if cerr != nil {
+				return nil, cerr
+			}
+			l.conn = c
 		}
-		l.conn = c
+		var tx *sql.Tx
+		if tx, err = l.conn.BeginTx(context.Background(), nil); err == nil {
+			return tx, nil
+		}
+		l.drop()
 	}
-	return l.conn.BeginTx(context.Background(), nil)
+	return nil, err
 }
 
 // commit runs the batch in one transaction. An operation that fails is
