@@ -40,14 +40,8 @@ type Classification struct {
 // set; safe for concurrent use.
 type Classifier struct {
 	cats  []TicketCategory
-	terms []classTerm // normalized, category by category in listed order
-	index termIndex   // of terms
-}
-
-type classTerm struct {
-	text string
-	cat  int
-	word bool // ASCII: counted once, as a whole word
+	terms []term    // normalized, category by category in listed order; ASCII ones counted once, as whole words
+	index termIndex // of terms
 }
 
 // NewClassifier compiles categories (nil or empty: DefaultCategories).
@@ -56,16 +50,14 @@ func NewClassifier(cats []TicketCategory) *Classifier {
 		cats = DefaultCategories
 	}
 	c := &Classifier{cats: cats}
-	var texts []string
 	for i, cat := range cats {
 		for _, t := range cat.Terms {
 			if n := Normalize(t); n != "" {
-				c.terms = append(c.terms, classTerm{text: n, cat: i, word: isASCII(n)})
-				texts = append(texts, n)
+				c.terms = append(c.terms, term{text: n, cat: i, word: isASCII(n)})
 			}
 		}
 	}
-	c.index = newTermIndex(texts)
+	c.index = newTermIndex(c.terms)
 	return c
 }
 

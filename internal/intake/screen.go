@@ -177,11 +177,7 @@ func NewScreener(l Lexicon) (*Screener, error) {
 			s.terms = append(s.terms, term{text: n, cat: i, word: isASCII(n)})
 		}
 	}
-	texts := make([]string, len(s.terms))
-	for i, t := range s.terms {
-		texts[i] = t.text
-	}
-	s.index = newTermIndex(texts)
+	s.index = newTermIndex(s.terms)
 	for _, cb := range l.Combinations {
 		if len(cb.All) < 2 {
 			return nil, fmt.Errorf("lexicon: a combination needs two categories or more")

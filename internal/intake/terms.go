@@ -19,9 +19,10 @@ type termIndex struct {
 }
 
 // newTermIndex indexes terms (normalized, none empty) by their position.
-func newTermIndex(terms []string) termIndex {
+func newTermIndex(terms []term) termIndex {
 	x := termIndex{byStart: map[uint64][]int32{}, short: map[rune][]int32{}}
-	for i, t := range terms {
+	for i, tm := range terms {
+		t := tm.text
 		r1, w := utf8.DecodeRuneInString(t)
 		if w == len(t) {
 			x.short[r1] = append(x.short[r1], int32(i))

@@ -74,7 +74,8 @@ func tableRank(table string) int {
 }
 
 // insertFirst queues a new row that later statements of the batch may
-// refer to or read: a new customer, its identity, a new ticket. On
+// refer to or read: a new customer, its identities, a new ticket, its SLA
+// targets. On
 // PostgreSQL it waits with the appended rows, so that a batch of new
 // tickets is written with one statement instead of two or three round
 // trips per ticket; any other statement of the batch writes the queue

@@ -152,10 +152,9 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifF
 	}
 	attrs, _ := json.Marshal(c.Attributes)
 	doc := customerSearchDoc(c)
-	const insertCustomer = `INSERT INTO customers (id, tenant_id, org_id, name, tier, locale, attributes, search, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`
+	const insertCustomer = `INSERT INTO customers (` + customerInsertCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`
 	args := []any{c.ID, tenantID, c.OrgID, c.Name, c.Tier, c.Locale, string(attrs), tx.stored(doc), us(now)}
-	if tx.s.dialect == Postgres && len(c.Identities) > 0 && ifFree && !tx.careful {
+	if tx.s.dialect == Postgres && len(c.Identities) > 0 && ifFree && !tx.self.careful {
 		// Queued with the batch's other rows (insertFirst): no round trip of
 		// its own. If somebody took an identity after the caller looked,
 		// the batch's statement is refused and its operations run again
@@ -226,12 +225,10 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifF
 	if err := tx.index("customers", tenantID, c.ID, doc, false); err != nil {
 		return c, err
 	}
-	if b := tx.appends; b != nil {
-		if b.tiers == nil {
-			b.tiers = map[string]string{}
-		}
-		b.tiers[c.ID] = c.Tier
+	if tx.appends.tiers == nil {
+		tx.appends.tiers = map[string]string{}
 	}
+	tx.appends.tiers[c.ID] = c.Tier
 	return c, tx.Event(tenantID, a, "customer.created", "customer", c.ID, "", nil, c)
 }
 
@@ -241,7 +238,7 @@ const (
 )
 
 func (tx *Tx) insertIdentity(tenantID string, id kefu.Identity) error {
-	if _, err := tx.exec(`INSERT INTO customer_identities (id, tenant_id, customer_id, kind, scope, value, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	if _, err := tx.exec(`INSERT INTO customer_identities (`+identityInsertCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		id.ID, tenantID, id.CustomerID, string(id.Kind), identityScope(id), id.Value, us(id.CreatedAt)); err != nil {
 		if isUniqueViolation(err) {
 			var owner string

@@ -41,13 +41,14 @@ func (tx *Tx) nextTicketNumber(tenantID string) (int64, error) {
 	}
 	// A batch that runs again gives its operations the numbers they had:
 	// nothing of the first run was written, and nothing else has them.
-	if op := tx.numbered; op != nil && tx.nth < len(op.numbers) && op.numbers[tx.nth].tenantID == tenantID {
+	op := tx.self
+	if tx.nth < len(op.numbers) && op.numbers[tx.nth].tenantID == tenantID {
 		tx.nth++
 		return op.numbers[tx.nth-1].n, nil
 	}
 	n, err := s.takeTicketNumber(tx.ctx, tenantID)
-	if err == nil && tx.numbered != nil {
-		tx.numbered.numbers = append(tx.numbered.numbers[:tx.nth], takenNumber{tenantID, n})
+	if err == nil {
+		op.numbers = append(op.numbers[:tx.nth], takenNumber{tenantID, n})
 		tx.nth++
 	}
 	return n, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,9 +102,9 @@ func TestQueuedRowsOfABatch(t *testing.T) {
 }
 
 // A PostgreSQL writer keeps its own connection between batches (lane).
-// When the database ends that connection (a restart, a failover, an idle
-// timeout), the next write must still go through, as it did through the
-// pool: the writer begins again on a new connection.
+// When the database ends it and the pool's idle ones (a restart, a
+// failover), the next write must still go through: the writer begins again
+// on a connection that works.
 func TestWriterOutlivesItsConnection(t *testing.T) {
 	base := os.Getenv("KEFU_TEST_POSTGRES")
 	if base == "" {
@@ -120,7 +121,17 @@ func TestWriterOutlivesItsConnection(t *testing.T) {
 	if err := create("13700000001"); err != nil {
 		t.Fatal(err)
 	}
-	// End the writer's connection from the database's side.
+	// Some idle connections in the pool besides the writer's, as under load.
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.rdb.ExecContext(ctx, `SELECT pg_sleep(0.05)`)
+		}()
+	}
+	wg.Wait()
+	// End them all from the database's side, as a restart would.
 	var ended int
 	if err := s.rdb.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE application_name = 'kefu_lane_test' AND pid <> pg_backend_pid() AND state = 'idle'`).Scan(&ended); err != nil {

@@ -176,7 +176,7 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 	if len(ref.Identities) == 0 {
 		return "", false, kefu.FieldError("customer", "give customer.id or at least one identity")
 	}
-	if ref.Unseen && (len(ref.Identities) == 1 || tx.s.dialect == Postgres && !tx.careful) {
+	if ref.Unseen && (len(ref.Identities) == 1 || tx.s.dialect == Postgres && !tx.self.careful) {
 		// Most new contacts are new customers: skip the lookup (on
 		// PostgreSQL a round trip per identity, on SQLite the single
 		// writer's time). PostgreSQL queues the customer with all its

@@ -33,13 +33,8 @@ type Tx struct {
 	nums    numberBatch  // shared by the batch's operations (SQLite)
 	stmts   txStmts      // shared by the batch's operations (SQLite)
 	op      int          // this operation's place in the batch
-	// careful: this operation runs alone after its batch's queued rows
-	// were refused, and writes what may conflict at once (see insertFirst).
-	careful bool
-	// numbered holds the ticket numbers this operation was given, nth how
-	// many of them this run has used (PostgreSQL; see nextTicketNumber).
-	numbered *writeOp
-	nth      int
+	self    *writeOp     // the operation this runs
+	nth     int          // how many of self.numbers this run has used (PostgreSQL; see nextTicketNumber)
 }
 
 // SetResult names what the operation produced. When the request carries an
@@ -147,12 +142,14 @@ type writer struct {
 }
 
 type writeOp struct {
-	ctx     context.Context
-	fn      func(*Tx) error
-	done    chan error
-	tx      *Tx
-	careful bool          // see Tx.careful
-	numbers []takenNumber // see Tx.numbered
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan error
+	tx   *Tx
+	// careful: the operation runs alone after its batch's queued rows were
+	// refused, and writes what may conflict at once (see insertFirst).
+	careful bool
+	numbers []takenNumber // the ticket numbers it was given (PostgreSQL; see nextTicketNumber)
 }
 
 func newWriter(s *Store, n, maxBatch int) *writer {
@@ -242,29 +239,32 @@ func (l *lane) drop() {
 }
 
 // begin starts a batch's transaction, on the lane's connection if any.
-// A pinned connection may have died since its last batch (a database
-// restart, an idle connection cut): as the pool would, try once more on
-// a new one (BEGIN changes nothing, so the retry is safe).
+// A pinned connection may have died since its last batch, and the pool's
+// idle ones with it (a database restart ends them all): while BEGIN fails,
+// the connection is dropped (the pool discards a broken one) and the next
+// taken, at most once for every connection the pool may hold. BEGIN
+// changes nothing, so trying again is safe.
 func (w *writer) begin(l *lane) (*sql.Tx, error) {
 	if l == nil {
 		return w.s.wdb.BeginTx(context.Background(), nil)
 	}
-	var err error
-	for range 2 {
+	for tries := 1; ; tries++ {
 		if l.conn == nil {
-			c, cerr := w.s.wdb.Conn(context.Background())
-			if cerr != nil {
-				return nil, cerr
+			c, err := w.s.wdb.Conn(context.Background())
+			if err != nil {
+				return nil, err
 			}
 			l.conn = c
 		}
-		var tx *sql.Tx
-		if tx, err = l.conn.BeginTx(context.Background(), nil); err == nil {
+		tx, err := l.conn.BeginTx(context.Background(), nil)
+		if err == nil {
 			return tx, nil
 		}
 		l.drop()
+		if tries > w.s.wdb.Stats().MaxOpenConnections {
+			return nil, err
+		}
 	}
-	return nil, err
 }
 
 // commit runs the batch in one transaction. An operation that fails is
@@ -294,9 +294,6 @@ func (w *writer) commit(batch []*writeOp, l *lane) {
 			// after a short random pause so the two sides do not meet again.
 			time.Sleep(time.Duration(1+attempt) * time.Duration(2+rand.IntN(8)) * time.Millisecond)
 			failed, err = w.try(live, l)
-		}
-		if err != nil && failed < 0 && !isRetryable(err) && !isDataError(err) {
-			l.drop() // the connection may be why; the next batch takes another
 		}
 		if err == nil {
 			// Caches are forgotten at once, before the next batch reads
@@ -393,7 +390,7 @@ func (w *writer) try(ops []*writeOp, l *lane) (int, error) {
 	}
 	fts, appends, idem, nums, stmts := &ftsBatch{}, &appendBatch{}, &idemBatch{}, numberBatch{}, txStmts{}
 	for i, op := range ops {
-		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends, idem: idem, nums: nums, stmts: stmts, op: i, careful: op.careful, numbered: op}
+		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends, idem: idem, nums: nums, stmts: stmts, op: i, self: op}
 		err := runOp(op)
 		if err == nil {
 			err = saveIdempotent(op)
