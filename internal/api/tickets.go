@@ -186,15 +186,15 @@ func (a *API) registerTickets() {
 				c.routed(joined.Ticket, nil)
 				return joined, nil
 			}
-			c.routed(created.Ticket, nil)
+			c.routedWithTier(created.Ticket, created.CustomerTier, nil)
 			return created, nil
 		}
-		t, m, err := c.a.s.CreateTicket(c.r.Context(), sc, c.actor(), n)
-		c.routed(t, err)
+		created, err := c.a.s.OpenTicket(c.r.Context(), sc, c.actor(), n)
+		c.routedWithTier(created.Ticket, created.CustomerTier, err)
 		if err == nil && n.Emergency != nil {
-			c.announce("emergency", t.QueueID, *n.Emergency)
+			c.announce("emergency", created.QueueID, *n.Emergency)
 		}
-		return store.TicketCreated{Ticket: t, Message: m}, err
+		return created, err
 	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}", Tag: "tickets", Summary: "Read a ticket", Response: kefu.Ticket{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {
 		return c.a.s.Ticket(c.r.Context(), sc, c.id())

@@ -232,12 +232,21 @@ func (d *desk) ensureQueue(ctx context.Context, now time.Time, id string, reload
 // hand counts against that agent; a solved, pending or queue-less ticket
 // leaves routing.
 func (s *Service) TicketChanged(ctx context.Context, t kefu.Ticket) error {
+	return s.TicketChangedWithTier(ctx, t, "")
+}
+
+// TicketChangedWithTier is TicketChanged when the caller knows the
+// customer's tier (the write that created the customer did): a new
+// contact's ticket then reaches routing without another read. "" reads it.
+func (s *Service) TicketChangedWithTier(ctx context.Context, t kefu.Ticket, tier string) error {
 	st := &ticketState{ID: t.ID, QueueID: t.QueueID, AssigneeID: t.AssigneeID, Priority: t.Priority, CreatedAt: t.CreatedAt,
 		Routable: t.QueueID != "" && (t.Status == kefu.StatusNew || t.Status == kefu.StatusOpen)}
 	if st.Routable {
-		tier, err := s.s.CustomerTier(ctx, t.TenantID, t.CustomerID)
-		if err != nil {
-			return err
+		if tier == "" {
+			var err error
+			if tier, err = s.s.CustomerTier(ctx, t.TenantID, t.CustomerID); err != nil {
+				return err
+			}
 		}
 		st.Tier = tier
 	}

@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"strings"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
@@ -283,6 +284,11 @@ func (e *Engine) SetQueue(now time.Time, spec QueueSpec) ([]Event, error) {
 	return e.out, nil
 }
 
+// tierKey is how a customer tier code is matched against a policy's tier
+// credits: without regard to case, since a tenant's codes are ka and vip
+// while people (and the default policy) write KA and VIP.
+func tierKey(code string) string { return strings.ToLower(code) }
+
 // credit sets the item's priority credits from its queue's policy.
 func (e *Engine) credit(it *item) {
 	q := it.q
@@ -317,7 +323,7 @@ func (e *Engine) compileQueue(spec QueueSpec) (*queue, error) {
 		return nil, kefu.FieldError("policy", "durations cannot be negative")
 	}
 	for k, v := range p.TierCredit {
-		q.tierCredit[k] = int64(v)
+		q.tierCredit[tierKey(k)] = int64(v)
 	}
 	for k, v := range p.PriorityCredit {
 		q.prioCredit[k] = int64(v)
@@ -689,6 +695,14 @@ func (e *Engine) setState(a *agent, s State, reason string) {
 	if a.state == s && a.reason == reason {
 		return
 	}
+	if s == Available && a.state != Available {
+		// Idle is time available without work: an agent back from lunch,
+		// or online for the first time, starts idle now, not at the last
+		// release before the break (or at the epoch).
+		for c := range a.since {
+			a.since[c] = e.now
+		}
+	}
 	a.state, a.reason, a.stateAt = s, reason, e.now
 	e.emit(Event{Kind: EvAgentState, Agent: a.id, State: s, Reason: reason})
 	if s != Available {
@@ -725,7 +739,7 @@ func (e *Engine) Enqueue(now time.Time, spec ItemSpec) ([]Event, error) {
 	if !spec.Arrived.IsZero() && spec.Arrived.UnixNano() < e.now {
 		it.arrived = spec.Arrived.UnixNano()
 	}
-	it.emergent, it.tierCode, it.priority = spec.Emergency, spec.CustomerTier, spec.Priority
+	it.emergent, it.tierCode, it.priority = spec.Emergency, tierKey(spec.CustomerTier), spec.Priority
 	e.credit(it)
 	if !spec.SLADue.IsZero() {
 		it.slaDue = spec.SLADue.UnixNano()
@@ -1370,7 +1384,7 @@ func (e *Engine) Hold(now time.Time, spec ItemSpec, agentID string) ([]Event, er
 	}
 	e.seq++
 	it := &item{id: spec.ID, q: q, seq: e.seq, arrived: e.now, queuedAt: e.now, pos: -1, st: assigned, agent: a, answered: true,
-		emergent: spec.Emergency, tierCode: spec.CustomerTier, priority: spec.Priority,
+		emergent: spec.Emergency, tierCode: tierKey(spec.CustomerTier), priority: spec.Priority,
 		inHouse: spec.InHouseOnly || spec.Emergency || q.spec.InHouseOnly}
 	e.items[it.id] = it
 	q.active++

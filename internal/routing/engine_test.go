@@ -114,7 +114,9 @@ func TestPriorityCreditsAndAging(t *testing.T) {
 	r.agent("a", "junior", "", 1, nil)
 	r.add(ItemSpec{ID: "old-standard"})
 	r.now = r.now.Add(30 * time.Second)
-	r.add(ItemSpec{ID: "ka", CustomerTier: "KA"}) // 2m credit beats 30s of waiting
+	// 2m credit beats 30s of waiting; the tenant's code is ka, the default
+	// policy writes KA, and the credit applies all the same.
+	r.add(ItemSpec{ID: "ka", CustomerTier: "ka"})
 	r.add(ItemSpec{ID: "urgent", Priority: "urgent"})
 	r.add(ItemSpec{ID: "sos", Emergency: true})
 	r.avail("a")
@@ -139,6 +141,31 @@ func TestPriorityCreditsAndAging(t *testing.T) {
 	d := r.log[len(r.log)-1].Decision
 	if d.Waited != 3*time.Minute || d.Trigger != OnAgentFree {
 		t.Fatalf("decision: %+v", d)
+	}
+}
+
+// Idle is time available without work: a break does not count, and an
+// agent online for the first time has been idle since then.
+func TestIdleCountsFromAvailability(t *testing.T) {
+	r := newRig(t)
+	r.queue(QueueSpec{ID: "q"})
+	r.agent("a", "junior", "", 1, nil)
+	r.agent("b", "junior", "", 1, nil)
+	r.avail("b")
+	r.now = r.now.Add(time.Minute)
+	r.avail("a")
+	r.now = r.now.Add(time.Minute)
+	r.keep(r.e.SetState(r.now, "b", Away, "lunch"))
+	r.now = r.now.Add(30 * time.Minute)
+	r.avail("b") // back from lunch: idle from now, a has waited longer
+	r.now = r.now.Add(10 * time.Second)
+	same(t, "longest idle", offers(r.add(ItemSpec{ID: "i1"})), "i1→a")
+	if d := r.log[len(r.log)-1].Decision; d.Idle != 31*time.Minute+10*time.Second {
+		t.Fatalf("a was idle %s, want 31m10s (online at minute 1)", d.Idle)
+	}
+	same(t, "then b", offers(r.add(ItemSpec{ID: "i2"})), "i2→b")
+	if d := r.log[len(r.log)-1].Decision; d.Idle != 10*time.Second {
+		t.Fatalf("b was idle %s, want 10s (back from lunch)", d.Idle)
 	}
 }
 

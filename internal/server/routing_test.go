@@ -291,6 +291,32 @@ func TestRoleCapacityRoutesAgentWithoutProfile(t *testing.T) {
 	}
 }
 
+// A KA customer met for the first time is routed as KA: the tier the
+// ticket's write gave the new customer reaches routing, and the default
+// policy's KA credit applies to the tenant's tier code (ka).
+func TestNewKACustomerIsRoutedFirst(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			h := newHarness(t, b)
+			w := h.world("acme")
+			q := h.must(201, w.Token, "POST", "/api/v1/queues", map[string]any{"name": "通用", "channel": "chat"}).str(t, "id")
+			agentTok := h.tokenFor("agent@acme.test")
+			stream, stop := h.stream(agentTok, "")
+			defer stop()
+			standard := h.must(201, w.Token, "POST", "/api/v1/tickets", map[string]any{"subject": "查詢訂單", "channel": "chat", "queue_id": q,
+				"customer": map[string]any{"name": "王先生", "identities": []map[string]any{{"kind": "phone", "value": "13900000001"}}}}).str(t, "id")
+			h.clk.Advance(30 * time.Second)
+			ka := h.must(201, w.Token, "POST", "/api/v1/tickets", map[string]any{"subject": "大客戶退款", "channel": "chat", "queue_id": q,
+				"customer": map[string]any{"name": "李總", "tier": "ka", "identities": []map[string]any{{"kind": "phone", "value": "13900000002"}}}}).str(t, "id")
+			h.must(200, agentTok, "PUT", "/api/v1/users/"+w.IDs["agent"]+"/presence", map[string]any{"state": "available"})
+			offer := next(t, stream, "offer")
+			if offer.Data["ticket_id"] != ka || !strings.Contains(offer.Data["explanation"].(string), "customer tier") {
+				t.Fatalf("first offer %v; want the KA customer's ticket %s before the standard one %s, credited for the tier", offer.Data, ka, standard)
+			}
+		})
+	}
+}
+
 // A lead granted at one subsidiary sees that subsidiary's queues and
 // agents in the live view, not the rest of the tenant.
 func TestLiveViewFollowsOrgScope(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 
 	"github.com/kefu-project/kefu/internal/kefu"
 )
@@ -446,6 +447,10 @@ func (tx *Tx) checkRef(table, field, tenantID, id string) error {
 	if id == "" {
 		return nil
 	}
+	key, lasting := lastingRef(table, tenantID, id)
+	if lasting && tx.s.refs.has(key) {
+		return nil
+	}
 	var n int
 	if err := tx.queryRow(`SELECT COUNT(*) FROM `+table+` WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&n); err != nil {
 		return kefu.Internal(err)
@@ -453,7 +458,54 @@ func (tx *Tx) checkRef(table, field, tenantID, id string) error {
 	if n == 0 {
 		return kefu.FieldError(field, "no such "+strings.TrimSuffix(field, "_id")+" in this tenant")
 	}
+	if lasting {
+		// Only once committed: the row may be this batch's own, and the
+		// batch may yet fail.
+		tx.AfterCommit(func() { tx.s.refs.add(key) })
+	}
 	return nil
+}
+
+// lastingTables hold rows that, once committed, stay in their tenant for
+// good: kefu deletes none of them (users and queues are deactivated, not
+// removed) and no id changes tenant.
+var lastingTables = map[string]bool{"orgs": true, "queues": true, "users": true, "departments": true, "tickets": true, "roles": true}
+
+// lastingRef is the key under which a reference to a lasting row is known.
+func lastingRef(table, tenantID, id string) (string, bool) {
+	if !lastingTables[table] {
+		return "", false
+	}
+	return table + "\x00" + tenantID + "\x00" + id, true
+}
+
+// knownRefs remembers the lasting rows writes have found, so that a ticket
+// naming its queue (as every routed ticket does) checks it with a statement
+// once per process instead of once per ticket. On PostgreSQL that statement
+// also wrote out the batch's queued rows first, splitting the batch's one
+// insert in two.
+type knownRefs struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+// maxKnownRefs bounds the memory: past it the set starts again (a few MB).
+const maxKnownRefs = 50_000
+
+func (k *knownRefs) has(key string) bool {
+	k.mu.Lock()
+	_, ok := k.m[key]
+	k.mu.Unlock()
+	return ok
+}
+
+func (k *knownRefs) add(key string) {
+	k.mu.Lock()
+	if k.m == nil || len(k.m) >= maxKnownRefs {
+		k.m = make(map[string]struct{})
+	}
+	k.m[key] = struct{}{}
+	k.mu.Unlock()
 }
 
 func (tx *Tx) checkOrg(tenantID, id string) error { return tx.checkRef("orgs", "org_id", tenantID, id) }

@@ -64,6 +64,7 @@ type Store struct {
 	writer       *writer
 	numbers      *numberBlocks
 	orgCache     orgCache
+	refs         knownRefs // lasting rows writes found (checkRef)
 	principals   principalCache
 	hookCache    webhookCache
 	tierCache    tierCache

@@ -517,21 +517,29 @@ func TestIdempotencyKeysArePruned(t *testing.T) {
 
 // A new customer's first ticket is written the same whether or not intake
 // hinted that the customer is new (on PostgreSQL the hint lets the ticket
-// ride in the statement that creates the customer).
+// ride in the statement that creates the customer). The result carries the
+// tier of a customer the write created, which routing needs next.
 func TestNewCustomerHintWritesTheSameTicket(t *testing.T) {
 	storetest.Each(t, nil, func(t *testing.T, s *store.Store) {
 		ten, _ := newTenant(t, s, "hint")
 		sc := store.Whole(ten.ID)
-		for i, unseen := range []bool{false, true, true} {
+		for i, c := range []struct {
+			unseen         bool
+			tier, wantTier string
+		}{{false, "", "standard"}, {true, "ka", "ka"}, {true, "ka", ""}} {
 			phone := fmt.Sprintf("1370000%04d", i)
 			if i == 2 {
 				phone = "13700000000" // known by now: the hint is stale
 			}
-			tk, m, err := s.CreateTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "物流查询", Tags: []string{"b", "a"}, Priority: kefu.PriorityHigh},
-				Customer: store.CustomerRef{Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}, Unseen: unseen},
+			created, err := s.OpenTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "物流查询", Tags: []string{"b", "a"}, Priority: kefu.PriorityHigh},
+				Customer: store.CustomerRef{Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}, Unseen: c.unseen, Tier: c.tier},
 				Message:  &kefu.Message{Body: "我的包裹到哪里了"}})
 			if err != nil {
 				t.Fatal(err)
+			}
+			tk, m := created.Ticket, created.Message
+			if created.CustomerTier != c.wantTier {
+				t.Fatalf("ticket %d: the write knew the customer's tier as %q, want %q", i, created.CustomerTier, c.wantTier)
 			}
 			got, err := s.Ticket(ctx, sc, tk.ID)
 			if err != nil {

@@ -259,8 +259,26 @@ func customerName(ref CustomerRef) string {
 // CreateTicket opens a ticket, resolving its customer and storing the first
 // message, the contact record and the history in one durable write.
 func (s *Store) CreateTicket(ctx context.Context, sc Scope, a Actor, n NewTicket) (kefu.Ticket, *kefu.Message, error) {
-	created, _, err := s.createTicket(ctx, sc, a, n, nil)
+	created, err := s.OpenTicket(ctx, sc, a, n)
 	return created.Ticket, created.Message, err
+}
+
+// OpenTicket is CreateTicket with the whole result, the customer's tier
+// included when the write knew it.
+func (s *Store) OpenTicket(ctx context.Context, sc Scope, a Actor, n NewTicket) (TicketCreated, error) {
+	if s.dialect == Postgres && !n.Customer.Unseen && n.Customer.ID == "" && len(n.Customer.Identities) > 0 {
+		// As OpenContact does: look from the read pool first. A customer
+		// kefu has not met then waits in the batch's queue and goes out in
+		// one statement with the ticket, instead of a lookup and an insert
+		// of its own in the writer's time.
+		_, known, err := s.ResolveCustomerID(ctx, sc, n.Customer, n.Ticket.OrgID)
+		if err != nil {
+			return TicketCreated{}, err
+		}
+		n.Customer.Unseen = !known
+	}
+	created, _, err := s.createTicket(ctx, sc, a, n, nil)
+	return created, err
 }
 
 // createTicket is CreateTicket, with intake's repeat check inside the
@@ -292,6 +310,7 @@ func (s *Store) createValidTicket(ctx context.Context, sc Scope, a Actor, n NewT
 	text := ticketText(t, bodies...)
 	var out kefu.Ticket
 	var outMsg *kefu.Message
+	var outTier string
 	var joined *RepeatRecorded
 	err = s.Write(ctx, func(tx *Tx) error {
 		t := t
@@ -393,7 +412,7 @@ func (s *Store) createValidTicket(ctx context.Context, sc Scope, a Actor, n NewT
 			}
 			m = &mm
 		}
-		body, err := json.Marshal(TicketCreated{t, m}) // once, for the event and the saved result
+		body, err := json.Marshal(TicketCreated{Ticket: t, Message: m}) // once, for the event and the saved result
 		if err != nil {
 			return kefu.Internal(err)
 		}
@@ -416,13 +435,16 @@ func (s *Store) createValidTicket(ctx context.Context, sc Scope, a Actor, n NewT
 			}
 		}
 		tx.SetResult(json.RawMessage(body))
-		out, outMsg = t, m
+		out, outMsg, outTier = t, m, ""
+		if created {
+			outTier = tx.appends.tiers[cid]
+		}
 		return nil
 	})
 	if err != nil {
 		return TicketCreated{}, nil, err
 	}
-	return TicketCreated{Ticket: out, Message: outMsg}, joined, nil
+	return TicketCreated{Ticket: out, Message: outMsg, CustomerTier: outTier}, joined, nil
 }
 
 const ticketInsertCols = `id, tenant_id, number, org_id, channel, subject, status, priority, category, tags, customer_id,
@@ -455,6 +477,10 @@ func validatedMessage(m *kefu.Message) (*kefu.Message, error) {
 type TicketCreated struct {
 	kefu.Ticket
 	Message *kefu.Message `json:"message,omitempty"`
+	// CustomerTier is the customer's value tier when the write knew it
+	// without asking (it created the customer), for routing's priority;
+	// "" when it did not.
+	CustomerTier string `json:"-"`
 }
 
 // checkNewTicket checks a new ticket's organization (the root if none),
