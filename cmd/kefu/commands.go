@@ -24,16 +24,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	natsURL := fs.String("nats", env("nats", ""), "NATS server (nats://host:4222) joining this node to others on the same PostgreSQL [KEFU_NATS]")
 	node := fs.String("node", env("node", ""), "this node's name in leases and logs (default: a fresh id) [KEFU_NODE]")
 	dev := fs.Bool("dev", envBool("dev"), "dev mode: a clock that 'kefu clock advance' and the dev API move forward, for demos and tests [KEFU_DEV]")
-	defWriters, err := envInt("writers", 4)
+	defWriters, err := envInt("writers", 0)
 	if err != nil {
 		return err
 	}
-	writers := fs.Int("writers", defWriters, "PostgreSQL write transactions in flight on this node, 1–64 (SQLite always has one) [KEFU_WRITERS]")
+	writers := fs.Int("writers", defWriters, "PostgreSQL write transactions in flight on this node, 1–64; 0 picks 2 for a database on this machine, 4 for one across the network (SQLite always has one) [KEFU_WRITERS]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *writers < 1 || *writers > 64 {
-		return fmt.Errorf("--writers must be between 1 and 64, not %d", *writers)
+	if *writers < 0 || *writers > 64 {
+		return fmt.Errorf("--writers must be between 1 and 64 (0 to let kefu pick), not %d", *writers)
 	}
 	if *natsURL != "" && d.db == "" {
 		return errors.New("--nats joins nodes that share a PostgreSQL database: give --db postgres://… too")

@@ -52,8 +52,8 @@ func TestServeRefusesBadWriters(t *testing.T) {
 		env, args []string
 		want      string
 	}{
-		{args: []string{"--writers", "0"}, want: "--writers must be between 1 and 64, not 0"},
-		{args: []string{"--writers", "65"}, want: "--writers must be between 1 and 64, not 65"},
+		{args: []string{"--writers", "-1"}, want: "--writers must be between 1 and 64 (0 to let kefu pick), not -1"},
+		{args: []string{"--writers", "65"}, want: "--writers must be between 1 and 64 (0 to let kefu pick), not 65"},
 		{env: []string{"KEFU_WRITERS", "abc"}, want: `KEFU_WRITERS="abc" is not a whole number`},
 	} {
 		if tc.env != nil {

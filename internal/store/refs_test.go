@@ -76,3 +76,25 @@ func TestKnownReferences(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultWriters(t *testing.T) {
+	for _, c := range []struct {
+		dsn  string
+		want int
+	}{
+		{"postgres://postgres@127.0.0.1:5432/test?sslmode=disable", 2},
+		{"postgres://kefu@localhost/kefu", 2},
+		{"postgresql://kefu@[::1]:5432/kefu", 2},
+		{"postgres:///kefu", 2},                                   // the default socket
+		{"postgres://kefu@/kefu?host=/var/run/postgresql", 2},     // a socket directory
+		{"postgres://kefu@127.0.0.1:5432,localhost:5433/kefu", 2}, // several, all here
+		{"postgres://kefu@db.internal:5432/kefu", 4},
+		{"postgres://kefu@10.0.0.7/kefu", 4},
+		{"postgres://kefu@127.0.0.1:5432,db2.internal:5432/kefu", 4}, // one across the network
+		{"postgres://kefu@localhost/kefu?host=db.internal", 4},
+	} {
+		if got := DefaultWriters(c.dsn); got != c.want {
+			t.Errorf("DefaultWriters(%q) = %d, want %d", c.dsn, got, c.want)
+		}
+	}
+}
