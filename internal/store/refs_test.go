@@ -3,6 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/kefu-project/kefu/internal/kefu"
@@ -95,6 +99,53 @@ func TestDefaultWriters(t *testing.T) {
 	} {
 		if got := DefaultWriters(c.dsn); got != c.want {
 			t.Errorf("DefaultWriters(%q) = %d, want %d", c.dsn, got, c.want)
+		}
+	}
+}
+
+// TestLastingTablesStay guards knownRefs' premise: nothing in the store
+// deletes a row of a lasting table or moves it to another tenant. A change
+// that starts to must also forget the remembered references.
+func TestLastingTablesStay(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table := range lastingTables {
+		gone := regexp.MustCompile(`(?i)(DELETE\s+FROM\s+` + table + `\b|UPDATE\s+` + table + `\s+SET\s+(.*,\s*)?tenant_id\s*=)`)
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := gone.Find(src); m != nil {
+				t.Errorf("%s: %q: rows of %s are remembered as lasting (knownRefs)", f, m, table)
+			}
+		}
+	}
+	for _, dir := range []string{"migrations/sqlite", "migrations/postgres"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.sql"))
+		if len(files) == 0 {
+			t.Fatalf("no migrations in %s", dir)
+		}
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for table := range lastingTables {
+				// A cascade in a lasting table's own definition would delete
+				// its rows with the row they reference.
+				def := regexp.MustCompile(`(?is)(CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?|ALTER\s+TABLE\s+)` + table + `\b.*?;`)
+				for _, d := range def.FindAll(src, -1) {
+					if regexp.MustCompile(`(?i)ON\s+DELETE\s+CASCADE`).Match(d) {
+						t.Errorf("%s: %s deletes with what it references: its rows are remembered as lasting (knownRefs)", f, table)
+					}
+				}
+			}
 		}
 	}
 }
