@@ -467,8 +467,9 @@ func (tx *Tx) checkRef(table, field, tenantID, id string) error {
 }
 
 // lastingTables hold rows that, once committed, stay in their tenant for
-// good: kefu deletes none of them (users and queues are deactivated, not
-// removed) and no id changes tenant.
+// good: kefu deletes none of them (a user leaves by being deactivated) and
+// no id changes tenant. checkRef asks only that a row exists, so a
+// remembered one stays true. TestLastingTablesStay holds this.
 var lastingTables = map[string]bool{"orgs": true, "queues": true, "users": true, "departments": true, "tickets": true, "roles": true}
 
 // lastingRef is the key under which a reference to a lasting row is known.
