@@ -140,6 +140,7 @@ func cmdBenchRoute(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to create tickets")
 	fs.IntVar(&o.Agents, "agents", 50, "agents to set up, each with an event stream open")
 	fs.DurationVar(&o.Warmup, "warmup", time.Second, "create tickets at the rate for this long first, unrecorded")
+	fs.BoolVar(&o.Message, "message", false, "give each ticket the customer's first message, as a chat arrives (intake's repeat check runs)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -27,7 +27,10 @@ type RouteOptions struct {
 	// prepared, pages read, connections opened) is not its steady state.
 	Warmup time.Duration
 	Agents int
-	Client *http.Client
+	// Message gives each ticket the customer's first message, as a chat
+	// arrives: the create then goes through intake's repeat check.
+	Message bool
+	Client  *http.Client
 }
 
 // RouteResult is what the routing benchmark measured.
@@ -227,6 +230,9 @@ func RunRoute(ctx context.Context, o RouteOptions, out io.Writer) (RouteResult, 
 			}
 			body := map[string]any{"subject": "bench route", "channel": "chat", "queue_id": q.ID,
 				"customer": map[string]any{"name": "bench", "identities": []map[string]any{{"kind": "phone", "value": fmt.Sprintf("137%08d", i%100000)}}}}
+			if o.Message {
+				body["message"] = map[string]any{"kind": "customer", "body": fill(pick(customerBodies, mix(r.seed^uint64(i))), uint64(i))}
+			}
 			req, err := r.newRequest(ctx, "POST", "/api/v1/tickets", body)
 			if err != nil {
 				s.err = err.Error()
