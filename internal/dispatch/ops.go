@@ -236,7 +236,7 @@ func (s *Service) TicketChanged(ctx context.Context, t kefu.Ticket) error {
 }
 
 // TicketChangedWithTier is TicketChanged when the caller knows the
-// customer's tier (the write that created the customer did): a new
+// customer's tier (the write that created or found the customer did): a
 // contact's ticket then reaches routing without another read. "" reads it.
 func (s *Service) TicketChangedWithTier(ctx context.Context, t kefu.Ticket, tier string) error {
 	st := &ticketState{ID: t.ID, QueueID: t.QueueID, AssigneeID: t.AssigneeID, Priority: t.Priority, CreatedAt: t.CreatedAt,

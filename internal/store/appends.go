@@ -25,8 +25,9 @@ type appendBatch struct {
 	// failed is an error of writing the queue before another statement:
 	// it belongs to the batch, not to the operation that ran that statement.
 	failed error
-	// tiers holds the tier of each customer this batch created, which an
-	// SLA policy may need before the customer is written (slaPolicy).
+	// tiers holds the tier of each customer this batch created, found or
+	// changed, as the batch sees it (sawTier): an SLA policy may need it
+	// before a new customer is written (slaPolicy), and routing after.
 	tiers map[string]string
 }
 

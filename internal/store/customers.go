@@ -225,11 +225,18 @@ func (tx *Tx) createCustomer(sc Scope, a Actor, c kefu.Customer, orgChecked, ifF
 	if err := tx.index("customers", tenantID, c.ID, doc, false); err != nil {
 		return c, err
 	}
+	tx.sawTier(c.ID, c.Tier)
+	return c, tx.Event(tenantID, a, "customer.created", "customer", c.ID, "", nil, c)
+}
+
+// sawTier records a customer's tier as this batch sees it (created, found
+// or changed), for the batch's later operations (slaPolicy) and for routing
+// after the write (TicketCreated.CustomerTier).
+func (tx *Tx) sawTier(customerID, tier string) {
 	if tx.appends.tiers == nil {
 		tx.appends.tiers = map[string]string{}
 	}
-	tx.appends.tiers[c.ID] = c.Tier
-	return c, tx.Event(tenantID, a, "customer.created", "customer", c.ID, "", nil, c)
+	tx.appends.tiers[customerID] = tier
 }
 
 const (
@@ -515,83 +522,90 @@ type CustomerPatch struct {
 func (s *Store) UpdateCustomer(ctx context.Context, sc Scope, a Actor, id string, p CustomerPatch) (kefu.Customer, error) {
 	var out kefu.Customer
 	err := s.Write(ctx, func(tx *Tx) error {
-		before, err := s.customer(ctx, tx.sql(), sc, id)
-		if err != nil {
-			return err
-		}
-		if before.MergedInto != "" {
-			return kefu.Conflict("customer_merged", "customer was merged into "+before.MergedInto)
-		}
-		c := before
-		c.Attributes = map[string]string{}
-		for k, v := range before.Attributes {
-			c.Attributes[k] = v
-		}
-		if p.Name != nil {
-			if strings.TrimSpace(*p.Name) == "" {
-				return kefu.FieldError("name", "required")
-			}
-			c.Name = *p.Name
-		}
-		if p.Tier != nil {
-			if err := tx.validTier(sc.TenantID, *p.Tier); err != nil {
-				return err
-			}
-			c.Tier = *p.Tier
-		}
-		if p.Locale != nil {
-			c.Locale = *p.Locale
-		}
-		for k, v := range p.Attributes {
-			if v == nil {
-				delete(c.Attributes, k)
-			} else {
-				c.Attributes[k] = *v
-			}
-		}
-		now := s.Now()
-		for _, rid := range p.RemoveIdentities {
-			res, err := tx.exec(`DELETE FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2 AND id = $3`, sc.TenantID, id, rid)
-			if err != nil {
-				return kefu.Internal(err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return kefu.FieldError("remove_identities", "no identity "+rid+" on this customer")
-			}
-		}
-		for _, ni := range p.AddIdentities {
-			v, err := NormalizeIdentity(ni.Kind, ni.Value)
-			if err != nil {
-				return err
-			}
-			ni.Value, ni.ID, ni.CustomerID, ni.CreatedAt = v, newID(), id, now
-			if ni.Kind != kefu.IdentityExternal {
-				ni.OrgID = ""
-			} else if ni.OrgID == "" {
-				ni.OrgID = c.OrgID
-			}
-			if err := tx.insertIdentity(sc.TenantID, ni); err != nil {
-				return err
-			}
-		}
-		if c.Identities, err = s.identities(ctx, tx.sql(), sc.TenantID, []string{id}); err != nil {
-			return err
-		}
-		c.UpdatedAt = now
-		attrs, _ := json.Marshal(c.Attributes)
-		doc := customerSearchDoc(c)
-		if _, err := tx.exec(`UPDATE customers SET name = $3, tier = $4, locale = $5, attributes = $6, search = $7, updated_at = $8 WHERE tenant_id = $1 AND id = $2`,
-			sc.TenantID, id, c.Name, c.Tier, c.Locale, string(attrs), tx.stored(doc), us(now)); err != nil {
-			return kefu.Internal(err)
-		}
-		if err := tx.index("customers", sc.TenantID, id, doc, true); err != nil {
-			return err
-		}
-		out = c
-		tx.SetResult(c)
-		return tx.Event(sc.TenantID, a, "customer.updated", "customer", id, "", before, c)
+		var err error
+		out, err = tx.updateCustomer(sc, a, id, p)
+		return err
 	})
 	return out, err
+}
+
+func (tx *Tx) updateCustomer(sc Scope, a Actor, id string, p CustomerPatch) (kefu.Customer, error) {
+	s, ctx := tx.s, tx.ctx
+	before, err := s.customer(ctx, tx.sql(), sc, id)
+	if err != nil {
+		return kefu.Customer{}, err
+	}
+	if before.MergedInto != "" {
+		return kefu.Customer{}, kefu.Conflict("customer_merged", "customer was merged into "+before.MergedInto)
+	}
+	c := before
+	c.Attributes = map[string]string{}
+	for k, v := range before.Attributes {
+		c.Attributes[k] = v
+	}
+	if p.Name != nil {
+		if strings.TrimSpace(*p.Name) == "" {
+			return kefu.Customer{}, kefu.FieldError("name", "required")
+		}
+		c.Name = *p.Name
+	}
+	if p.Tier != nil {
+		if err := tx.validTier(sc.TenantID, *p.Tier); err != nil {
+			return kefu.Customer{}, err
+		}
+		c.Tier = *p.Tier
+	}
+	if p.Locale != nil {
+		c.Locale = *p.Locale
+	}
+	for k, v := range p.Attributes {
+		if v == nil {
+			delete(c.Attributes, k)
+		} else {
+			c.Attributes[k] = *v
+		}
+	}
+	now := s.Now()
+	for _, rid := range p.RemoveIdentities {
+		res, err := tx.exec(`DELETE FROM customer_identities WHERE tenant_id = $1 AND customer_id = $2 AND id = $3`, sc.TenantID, id, rid)
+		if err != nil {
+			return kefu.Customer{}, kefu.Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return kefu.Customer{}, kefu.FieldError("remove_identities", "no identity "+rid+" on this customer")
+		}
+	}
+	for _, ni := range p.AddIdentities {
+		v, err := NormalizeIdentity(ni.Kind, ni.Value)
+		if err != nil {
+			return kefu.Customer{}, err
+		}
+		ni.Value, ni.ID, ni.CustomerID, ni.CreatedAt = v, newID(), id, now
+		if ni.Kind != kefu.IdentityExternal {
+			ni.OrgID = ""
+		} else if ni.OrgID == "" {
+			ni.OrgID = c.OrgID
+		}
+		if err := tx.insertIdentity(sc.TenantID, ni); err != nil {
+			return kefu.Customer{}, err
+		}
+	}
+	if c.Identities, err = s.identities(ctx, tx.sql(), sc.TenantID, []string{id}); err != nil {
+		return kefu.Customer{}, err
+	}
+	c.UpdatedAt = now
+	attrs, _ := json.Marshal(c.Attributes)
+	doc := customerSearchDoc(c)
+	if _, err := tx.exec(`UPDATE customers SET name = $3, tier = $4, locale = $5, attributes = $6, search = $7, updated_at = $8 WHERE tenant_id = $1 AND id = $2`,
+		sc.TenantID, id, c.Name, c.Tier, c.Locale, string(attrs), tx.stored(doc), us(now)); err != nil {
+		return kefu.Customer{}, kefu.Internal(err)
+	}
+	tx.sawTier(id, c.Tier)
+	if err := tx.index("customers", sc.TenantID, id, doc, true); err != nil {
+		return kefu.Customer{}, err
+	}
+	tx.SetResult(c)
+	return c, tx.Event(sc.TenantID, a, "customer.updated", "customer", id, "", before, c)
 }
 
 // MergeCustomers folds merged into survivor: identities and tickets move,

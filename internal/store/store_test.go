@@ -518,26 +518,33 @@ func TestIdempotencyKeysArePruned(t *testing.T) {
 // A new customer's first ticket is written the same whether or not intake
 // hinted that the customer is new (on PostgreSQL the hint lets the ticket
 // ride in the statement that creates the customer). The result carries the
-// tier of a customer the write created, which routing needs next.
+// tier of the customer the write created or found, which routing needs next.
 func TestNewCustomerHintWritesTheSameTicket(t *testing.T) {
 	storetest.Each(t, nil, func(t *testing.T, s *store.Store) {
 		ten, _ := newTenant(t, s, "hint")
 		sc := store.Whole(ten.ID)
+		var first string // the first ticket's customer
 		for i, c := range []struct {
-			unseen         bool
+			unseen, byID   bool
 			tier, wantTier string
-		}{{false, "", "standard"}, {true, "ka", "ka"}, {true, "ka", ""}} {
+		}{{false, false, "", "standard"}, {true, false, "ka", "ka"}, {true, false, "ka", "standard"}, {false, true, "", "standard"}} {
 			phone := fmt.Sprintf("1370000%04d", i)
-			if i == 2 {
-				phone = "13700000000" // known by now: the hint is stale
+			if i >= 2 {
+				phone = "13700000000" // known by now: the hint is stale (a tier given then is not the customer's)
+			}
+			ref := store.CustomerRef{Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}, Unseen: c.unseen, Tier: c.tier}
+			if c.byID {
+				ref = store.CustomerRef{ID: first}
 			}
 			created, err := s.OpenTicket(ctx, sc, admin, store.NewTicket{Ticket: kefu.Ticket{Subject: "物流查询", Tags: []string{"b", "a"}, Priority: kefu.PriorityHigh},
-				Customer: store.CustomerRef{Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}, Unseen: c.unseen, Tier: c.tier},
-				Message:  &kefu.Message{Body: "我的包裹到哪里了"}})
+				Customer: ref, Message: &kefu.Message{Body: "我的包裹到哪里了"}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			tk, m := created.Ticket, created.Message
+			if i == 0 {
+				first = tk.CustomerID
+			}
 			if created.CustomerTier != c.wantTier {
 				t.Fatalf("ticket %d: the write knew the customer's tier as %q, want %q", i, created.CustomerTier, c.wantTier)
 			}

@@ -161,7 +161,8 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 	tenantID := sc.TenantID
 	if ref.ID != "" {
 		var merged sql.NullString
-		err := tx.queryRow(`SELECT merged_into FROM customers WHERE tenant_id = $1 AND id = $2`, tenantID, ref.ID).Scan(&merged)
+		var tier string
+		err := tx.queryRow(`SELECT merged_into, tier FROM customers WHERE tenant_id = $1 AND id = $2`, tenantID, ref.ID).Scan(&merged, &tier)
 		if err == sql.ErrNoRows {
 			return "", false, kefu.FieldError("customer.id", "no such customer")
 		}
@@ -171,6 +172,7 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 		if merged.Valid {
 			return merged.String, false, nil
 		}
+		tx.sawTier(ref.ID, tier)
 		return ref.ID, false, nil
 	}
 	if len(ref.Identities) == 0 {
@@ -205,10 +207,13 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 		}
 		// Merges move identities to the survivor, so an identity names a live
 		// customer; the join follows merged_into anyway, in the same statement.
-		var cid string
-		err = tx.queryRow(`SELECT COALESCE(c.merged_into, c.id) FROM customer_identities i JOIN customers c ON c.id = i.customer_id
+		// The tier comes along for routing and SLA (sawTier), unless the
+		// identity still names a merged customer.
+		var cid, tier string
+		err = tx.queryRow(`SELECT COALESCE(c.merged_into, c.id), CASE WHEN c.merged_into IS NULL THEN c.tier ELSE '' END
+			FROM customer_identities i JOIN customers c ON c.id = i.customer_id
 			WHERE i.tenant_id = $1 AND i.kind = $2 AND i.scope = $3 AND i.value = $4`,
-			tenantID, string(id.Kind), identityScope(id), v).Scan(&cid)
+			tenantID, string(id.Kind), identityScope(id), v).Scan(&cid, &tier)
 		switch {
 		case err == sql.ErrNoRows:
 			unknown = append(unknown, id)
@@ -216,6 +221,9 @@ func (tx *Tx) resolveCustomer(sc Scope, a Actor, ref CustomerRef, orgID string) 
 			return "", false, kefu.Internal(err)
 		case found == "":
 			found = cid
+			if tier != "" {
+				tx.sawTier(cid, tier)
+			}
 		}
 	}
 	if found == "" {
@@ -435,10 +443,7 @@ func (s *Store) createValidTicket(ctx context.Context, sc Scope, a Actor, n NewT
 			}
 		}
 		tx.SetResult(json.RawMessage(body))
-		out, outMsg, outTier = t, m, ""
-		if created {
-			outTier = tx.appends.tiers[cid]
-		}
+		out, outMsg, outTier = t, m, tx.appends.tiers[cid]
 		return nil
 	})
 	if err != nil {
@@ -478,8 +483,8 @@ type TicketCreated struct {
 	kefu.Ticket
 	Message *kefu.Message `json:"message,omitempty"`
 	// CustomerTier is the customer's value tier when the write knew it
-	// without asking (it created the customer), for routing's priority;
-	// "" when it did not.
+	// without asking (it created or found the customer), for routing's
+	// priority; "" when it did not.
 	CustomerTier string `json:"-"`
 }
 
