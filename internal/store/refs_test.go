@@ -101,6 +101,11 @@ func TestDefaultWriters(t *testing.T) {
 			t.Errorf("DefaultWriters(%q) = %d, want %d", c.dsn, got, c.want)
 		}
 	}
+	// A DSN without a host connects where PGHOST says, as pgx will.
+	t.Setenv("PGHOST", "db.internal")
+	if got := DefaultWriters("postgres:///kefu"); got != 4 {
+		t.Errorf("with PGHOST=db.internal, DefaultWriters(postgres:///kefu) = %d, want 4", got)
+	}
 }
 
 // TestLastingTablesStay guards knownRefs' premise: nothing in the store

@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
@@ -62,23 +62,19 @@ type Options struct {
 // third off the p99s on a 2-core box, docs/benchmarks.md); four when it is
 // across a network, where more transactions in flight hide the round trips.
 func DefaultWriters(dsn string) int {
-	u, err := url.Parse(dsn)
+	// pgx's own parser: it knows every DSN form, PGHOST and the default
+	// socket, as the connection itself will.
+	cfg, err := pgconn.ParseConfig(dsn)
 	if err != nil {
 		return 4
 	}
-	hosts := u.Query().Get("host") // a socket directory, or hosts, given as a parameter
-	if hosts == "" {
-		hosts = u.Host // one host or several, each with its port or not
+	hosts := []string{cfg.Host}
+	for _, f := range cfg.Fallbacks {
+		hosts = append(hosts, f.Host)
 	}
-	for _, h := range strings.Split(hosts, ",") {
-		h = strings.TrimSpace(h)
-		if name, _, err := net.SplitHostPort(h); err == nil {
-			h = name
-		}
-		h = strings.Trim(h, "[]")
+	for _, h := range hosts {
 		ip := net.ParseIP(h)
-		local := h == "" || strings.HasPrefix(h, "/") || strings.EqualFold(h, "localhost") || ip != nil && ip.IsLoopback()
-		if !local {
+		if !strings.HasPrefix(h, "/") && !strings.EqualFold(h, "localhost") && (ip == nil || !ip.IsLoopback()) {
 			return 4
 		}
 	}
