@@ -44,16 +44,14 @@ func (c *call) routing() (*dispatch.Service, error) {
 	return c.a.o.Routing, nil
 }
 
-// routed tells routing about a ticket after a write; the write stands
-// either way, and a routing failure is logged with the request id.
-func (c *call) routed(t kefu.Ticket, err error) { c.routedWithTier(t, "", err) }
-
-// routedWithTier is routed when the write knew the customer's tier.
-func (c *call) routedWithTier(t kefu.Ticket, tier string, err error) {
+// routed tells routing about a ticket after a write, with the customer's
+// tier when the write knew it ("" otherwise); the write stands either way,
+// and a routing failure is logged with the request id.
+func (c *call) routed(t kefu.Ticket, tier string, err error) {
 	if err != nil || c.a.o.Routing == nil {
 		return
 	}
-	if rerr := c.a.o.Routing.TicketChangedWithTier(c.r.Context(), t, tier); rerr != nil {
+	if rerr := c.a.o.Routing.TicketChanged(c.r.Context(), t, tier); rerr != nil {
 		c.a.log.Error("routing did not take the ticket", "ticket", t.ID, "err", rerr, "request_id", c.r.Header.Get("X-Request-ID"))
 	}
 }

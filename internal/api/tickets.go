@@ -183,14 +183,14 @@ func (a *API) registerTickets() {
 				return nil, err
 			}
 			if joined != nil {
-				c.routed(joined.Ticket, nil)
+				c.routed(joined.Ticket, "", nil)
 				return joined, nil
 			}
-			c.routedWithTier(created.Ticket, created.CustomerTier, nil)
+			c.routed(created.Ticket, created.CustomerTier, nil)
 			return created, nil
 		}
 		created, err := c.a.s.OpenTicket(c.r.Context(), sc, c.actor(), n)
-		c.routedWithTier(created.Ticket, created.CustomerTier, err)
+		c.routed(created.Ticket, created.CustomerTier, err)
 		if err == nil && n.Emergency != nil {
 			c.announce("emergency", created.QueueID, *n.Emergency)
 		}
@@ -213,7 +213,7 @@ func (a *API) registerTickets() {
 		t, err := c.a.s.UpdateTicket(c.r.Context(), sc, c.actor(), c.id(), store.TicketPatch{Subject: in.Subject, Status: in.Status, Priority: in.Priority,
 			Category: in.Category, Tags: in.Tags, QueueID: in.QueueID, AssigneeID: in.AssigneeID, OrgID: in.OrgID, ParentID: in.ParentID,
 			ReleaseOpenCommitments: in.ReleaseOpenCommitments, ReleaseReason: in.ReleaseReason})
-		c.routed(t, err)
+		c.routed(t, "", err)
 		return t, err
 	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/messages", Tag: "tickets", Summary: "A ticket's conversation, oldest first",
@@ -254,14 +254,14 @@ func (a *API) registerTickets() {
 		}
 		m, err := c.a.s.AddInbound(c.r.Context(), sc, c.actor(), c.id(), msg, rec)
 		if raised != nil {
-			c.routed(*raised, nil)
+			c.routed(*raised, "", nil)
 		}
 		return m, err
 	}))
 	a.add(&Route{Method: "POST", Path: "/api/v1/tickets/{id}/forward", Tag: "tickets", Summary: "Forward to a department, with a deadline that becomes a commitment",
 		Request: forwardIn{}, Response: store.Forwarded{}}, withBody(kefu.PermTicketsForward, func(c *call, sc store.Scope, in forwardIn) (any, error) {
 		t, cm, err := c.a.s.Forward(c.r.Context(), sc, c.actor(), c.id(), in.DepartmentID, in.Note, in.DueAt)
-		c.routed(t, err)
+		c.routed(t, "", err)
 		return store.Forwarded{Ticket: t, Commitment: cm}, err
 	}))
 	a.add(&Route{Method: "GET", Path: "/api/v1/tickets/{id}/links", Tag: "tickets", Summary: "Linked tickets", Response: page[kefu.TicketLink]{}}, inScope(kefu.PermTicketsRead, func(c *call, sc store.Scope) (any, error) {

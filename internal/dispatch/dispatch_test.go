@@ -54,7 +54,7 @@ func TestTwoNodesShareATenant(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := a.TicketChanged(ctx, tk); err != nil { // through a, routed by b
+		if err := a.TicketChanged(ctx, tk, ""); err != nil { // through a, routed by b
 			t.Fatal(err)
 		}
 		return tk

@@ -230,15 +230,10 @@ func (d *desk) ensureQueue(ctx context.Context, now time.Time, id string, reload
 // TicketChanged keeps routing in step with a ticket after any write: an
 // open, unassigned ticket in a queue waits for an agent; one assigned by
 // hand counts against that agent; a solved, pending or queue-less ticket
-// leaves routing.
-func (s *Service) TicketChanged(ctx context.Context, t kefu.Ticket) error {
-	return s.TicketChangedWithTier(ctx, t, "")
-}
-
-// TicketChangedWithTier is TicketChanged when the caller knows the
-// customer's tier (the write that created or found the customer did): a
-// contact's ticket then reaches routing without another read. "" reads it.
-func (s *Service) TicketChangedWithTier(ctx context.Context, t kefu.Ticket, tier string) error {
+// leaves routing. tier is the customer's when the caller knows it (the
+// write that created or found the customer did), so a contact's ticket
+// reaches routing without another read; "" reads it.
+func (s *Service) TicketChanged(ctx context.Context, t kefu.Ticket, tier string) error {
 	st := &ticketState{ID: t.ID, QueueID: t.QueueID, AssigneeID: t.AssigneeID, Priority: t.Priority, CreatedAt: t.CreatedAt,
 		Routable: t.QueueID != "" && (t.Status == kefu.StatusNew || t.Status == kefu.StatusOpen)}
 	if st.Routable {
