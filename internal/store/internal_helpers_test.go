@@ -21,8 +21,20 @@ func bothStores(t *testing.T) map[string]string {
 	return stores
 }
 
+// eachStore runs f on each of bothStores, opened with o and holding one
+// tenant (openWithTenant).
+func eachStore(t *testing.T, o Options, f func(t *testing.T, s *Store, sc Scope)) {
+	for name, dsn := range bothStores(t) {
+		t.Run(name, func(t *testing.T) {
+			s, sc := openWithTenant(t, dsn, o)
+			f(t, s, sc)
+		})
+	}
+}
+
 // openWithTenant opens a store with o (its DSN set to dsn) holding one
-// tenant, closed when the test ends, and returns the tenant's scope.
+// tenant with the tiers ka and standard (the default), closed when the
+// test ends, and returns the tenant's scope.
 func openWithTenant(t *testing.T, dsn string, o Options) (*Store, Scope) {
 	t.Helper()
 	ctx := context.Background()
@@ -33,7 +45,7 @@ func openWithTenant(t *testing.T, dsn string, o Options) (*Store, Scope) {
 	}
 	t.Cleanup(func() { s.Close() })
 	tc, err := s.CreateTenant(ctx, System, NewTenant{Tenant: kefu.Tenant{Slug: "t", Name: "T"},
-		Tiers: []kefu.CustomerTier{{Code: "standard", Name: "S", Rank: 9}}})
+		Tiers: []kefu.CustomerTier{{Code: "ka", Name: "KA", Rank: 1}, {Code: "standard", Name: "S", Rank: 9}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,70 +15,67 @@ import (
 // TestKnownReferences: a reference a committed write found is not checked
 // again, but only once committed, and only for its own tenant.
 func TestKnownReferences(t *testing.T) {
-	for name, dsn := range bothStores(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			s, sc := openWithTenant(t, dsn, Options{})
-			newTicket := func(sc Scope, queueID, phone string) error {
-				_, _, err := s.CreateTicket(ctx, sc, System, NewTicket{
-					Ticket:   kefu.Ticket{Subject: "退款", Channel: kefu.ChannelChat, QueueID: queueID},
-					Customer: CustomerRef{Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}},
-				})
+	eachStore(t, Options{}, func(t *testing.T, s *Store, sc Scope) {
+		ctx := context.Background()
+		newTicket := func(sc Scope, queueID, phone string) error {
+			_, _, err := s.CreateTicket(ctx, sc, System, NewTicket{
+				Ticket:   kefu.Ticket{Subject: "退款", Channel: kefu.ChannelChat, QueueID: queueID},
+				Customer: CustomerRef{Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: phone}}},
+			})
+			return err
+		}
+		refused := func(err error) bool {
+			var e *kefu.Error
+			return errors.As(err, &e) && e.Kind == kefu.KindInvalid && e.Fields["queue_id"] != ""
+		}
+
+		// A queue written and found in a write that then fails is
+		// gone with it: it must not be remembered as found.
+		ghost := newID()
+		boom := errors.New("the write fails after the check")
+		err := s.Write(ctx, func(tx *Tx) error {
+			if _, err := tx.exec(`INSERT INTO queues (id, tenant_id, name, channel, skills, in_house_only, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				ghost, sc.TenantID, "幽靈", "chat", "[]", 0, us(s.Now())); err != nil {
 				return err
 			}
-			refused := func(err error) bool {
-				var e *kefu.Error
-				return errors.As(err, &e) && e.Kind == kefu.KindInvalid && e.Fields["queue_id"] != ""
+			if err := tx.checkRef("queues", "queue_id", sc.TenantID, ghost); err != nil {
+				return err
 			}
-
-			// A queue written and found in a write that then fails is
-			// gone with it: it must not be remembered as found.
-			ghost := newID()
-			boom := errors.New("the write fails after the check")
-			err := s.Write(ctx, func(tx *Tx) error {
-				if _, err := tx.exec(`INSERT INTO queues (id, tenant_id, name, channel, skills, in_house_only, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-					ghost, sc.TenantID, "幽靈", "chat", "[]", 0, us(s.Now())); err != nil {
-					return err
-				}
-				if err := tx.checkRef("queues", "queue_id", sc.TenantID, ghost); err != nil {
-					return err
-				}
-				return boom
-			})
-			if !errors.Is(err, boom) {
-				t.Fatalf("the failing write: %v", err)
-			}
-			if key, _ := lastingRef("queues", sc.TenantID, ghost); s.refs.has(key) {
-				t.Fatal("a queue of a write that failed is remembered")
-			}
-			if err := newTicket(sc, ghost, "13800000001"); !refused(err) {
-				t.Fatalf("a ticket in a queue that was never committed: %v, want a field error on queue_id", err)
-			}
-
-			q, err := s.CreateQueue(ctx, sc.TenantID, System, kefu.Queue{Name: "售後", Channel: "chat"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := newTicket(sc, q.ID, "13800000002"); err != nil {
-				t.Fatal(err)
-			}
-			if key, _ := lastingRef("queues", sc.TenantID, q.ID); !s.refs.has(key) {
-				t.Fatal("a queue a committed write found is not remembered")
-			}
-			if err := newTicket(sc, q.ID, "13800000003"); err != nil {
-				t.Fatalf("a second ticket in a remembered queue: %v", err)
-			}
-
-			other, err := s.CreateTenant(ctx, System, NewTenant{Tenant: kefu.Tenant{Slug: "u", Name: "U"},
-				Tiers: []kefu.CustomerTier{{Code: "standard", Name: "S", Rank: 9}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := newTicket(Whole(other.Tenant.ID), q.ID, "13800000004"); !refused(err) {
-				t.Fatalf("another tenant's ticket in the remembered queue: %v, want a field error on queue_id", err)
-			}
+			return boom
 		})
-	}
+		if !errors.Is(err, boom) {
+			t.Fatalf("the failing write: %v", err)
+		}
+		if key, _ := lastingRef("queues", sc.TenantID, ghost); s.refs.has(key) {
+			t.Fatal("a queue of a write that failed is remembered")
+		}
+		if err := newTicket(sc, ghost, "13800000001"); !refused(err) {
+			t.Fatalf("a ticket in a queue that was never committed: %v, want a field error on queue_id", err)
+		}
+
+		q, err := s.CreateQueue(ctx, sc.TenantID, System, kefu.Queue{Name: "售後", Channel: "chat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := newTicket(sc, q.ID, "13800000002"); err != nil {
+			t.Fatal(err)
+		}
+		if key, _ := lastingRef("queues", sc.TenantID, q.ID); !s.refs.has(key) {
+			t.Fatal("a queue a committed write found is not remembered")
+		}
+		if err := newTicket(sc, q.ID, "13800000003"); err != nil {
+			t.Fatalf("a second ticket in a remembered queue: %v", err)
+		}
+
+		other, err := s.CreateTenant(ctx, System, NewTenant{Tenant: kefu.Tenant{Slug: "u", Name: "U"},
+			Tiers: []kefu.CustomerTier{{Code: "standard", Name: "S", Rank: 9}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := newTicket(Whole(other.Tenant.ID), q.ID, "13800000004"); !refused(err) {
+			t.Fatalf("another tenant's ticket in the remembered queue: %v, want a field error on queue_id", err)
+		}
+	})
 }
 
 func TestDefaultWriters(t *testing.T) {
