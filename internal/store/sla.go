@@ -29,7 +29,7 @@ func (tx *Tx) slaPolicy(t kefu.Ticket) (SLA, sla.Policy, bool, error) {
 	}
 	tier := ""
 	if tiered(st) {
-		if known, ok := tx.appends.tiers[t.CustomerID]; ok { // created in this batch
+		if known, ok := tx.appends.tiers[t.CustomerID]; ok { // created, found or changed in this batch (sawTier)
 			tier = known
 		} else if err := tx.queryRow(`SELECT tier FROM customers WHERE id = $1`, t.CustomerID).Scan(&tier); err != nil {
 			return st, sla.Policy{}, false, kefu.Internal(err)
