@@ -989,7 +989,11 @@ func (s *Store) AddInbound(ctx context.Context, sc Scope, a Actor, ticketID stri
 		pre = &p
 	}
 	var out kefu.Message
-	err := s.WriteAbout(ctx, ticketID, func(tx *Tx) error {
+	var touch *ticketTouch
+	if pre == nil && s.dialect == Postgres {
+		touch = &ticketTouch{sc: sc, ticketID: ticketID, still: steadyStatuses(m.Kind)}
+	}
+	err := s.writeAbout(ctx, ticketID, touch, func(tx *Tx) error {
 		now := s.Now()
 		var t kefu.Ticket
 		confirmed := false
@@ -1003,7 +1007,11 @@ func (s *Store) AddInbound(ctx context.Context, sc Scope, a Actor, ticketID stri
 			n, _ := res.RowsAffected()
 			confirmed = n == 1
 		}
-		if pre == nil && s.dialect == Postgres {
+		if tc := tx.touchedTicket(); tc != nil {
+			// Counted with the batch's other messages (touchTickets), or
+			// the ticket did not match: read below, as after a failed UPDATE.
+			now, t, confirmed = tc.at, tc.ticket, tc.counted
+		} else if pre == nil && s.dialect == Postgres {
 			// One round trip in the usual case: count the message on a ticket
 			// whose status it leaves alone, and read the ticket back.
 			args := []any{sc.TenantID, ticketID, us(now)}

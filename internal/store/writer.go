@@ -150,6 +150,7 @@ type writeOp struct {
 	// refused, and writes what may conflict at once (see insertFirst).
 	careful bool
 	numbers []takenNumber // the ticket numbers it was given (PostgreSQL; see nextTicketNumber)
+	touch   *ticketTouch  // a message's count on its ticket, made before the batch's operations run
 }
 
 func newWriter(s *Store, n, maxBatch int) *writer {
@@ -388,6 +389,12 @@ func (w *writer) try(ops []*writeOp, l *lane) (int, error) {
 	if err != nil {
 		return -1, kefu.Internal(fmt.Errorf("begin: %w", err))
 	}
+	if w.s.dialect == Postgres {
+		if err := touchTickets(sqlTx, w.s, ops); err != nil {
+			sqlTx.Rollback()
+			return -1, err
+		}
+	}
 	fts, appends, idem, nums, stmts := &ftsBatch{}, &appendBatch{}, &idemBatch{}, numberBatch{}, txStmts{}
 	for i, op := range ops {
 		op.tx = &Tx{s: w.s, sqlTx: sqlTx, ctx: context.WithoutCancel(op.ctx), fts: fts, appends: appends, idem: idem, nums: nums, stmts: stmts, op: i, self: op}
@@ -508,13 +515,23 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 // PostgreSQL writers never lock the same rows in opposite orders (which
 // PostgreSQL only resolves after deadlock_timeout, a second by default).
 func (s *Store) WriteAbout(ctx context.Context, key string, fn func(*Tx) error) error {
+	return s.writeAbout(ctx, key, nil, fn)
+}
+
+// writeAbout is WriteAbout with the ticket touch the operation begins with,
+// if any (see ticketTouch).
+func (s *Store) writeAbout(ctx context.Context, key string, touch *ticketTouch, fn func(*Tx) error) error {
 	h := fnv.New32a()
 	h.Write([]byte(key))
-	return s.write(ctx, s.writer.keyed[int(h.Sum32()%uint32(len(s.writer.keyed)))], fn)
+	return s.writeOp(ctx, s.writer.keyed[int(h.Sum32()%uint32(len(s.writer.keyed)))], &writeOp{fn: fn, touch: touch})
 }
 
 func (s *Store) write(ctx context.Context, queue chan *writeOp, fn func(*Tx) error) error {
-	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return s.writeOp(ctx, queue, &writeOp{fn: fn})
+}
+
+func (s *Store) writeOp(ctx context.Context, queue chan *writeOp, op *writeOp) error {
+	op.ctx, op.done = ctx, make(chan error, 1)
 	select {
 	case queue <- op:
 	case <-ctx.Done():
