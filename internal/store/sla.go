@@ -80,6 +80,9 @@ func (tx *Tx) openSLA(t *kefu.Ticket, now time.Time) error {
 func (tx *Tx) slaOnMessage(t *kefu.Ticket, kind kefu.MessageKind, now time.Time) error {
 	switch kind {
 	case kefu.MessageAgent:
+		if tc := tx.touchedFor(t.ID); tc != nil && !tc.answerOwed {
+			return nil // nothing owed, as the batch's count of the message saw
+		}
 		open, err := commitmentRows(tx.query(`SELECT `+commitmentCols+` FROM commitments c WHERE tenant_id = $1 AND ticket_id = $2
 			AND kind IN ('first_response', 'next_response') AND state IN ('open', 'missed')`, t.TenantID, t.ID))
 		if err != nil {
@@ -101,7 +104,9 @@ func (tx *Tx) slaOnMessage(t *kefu.Ticket, kind kefu.MessageKind, now time.Time)
 		// message, and on PostgreSQL every statement is a round trip.
 		var tier string
 		var owed int
-		if err := tx.queryRow(`SELECT COALESCE((SELECT tier FROM customers WHERE id = $3 AND $4 = 1), ''), COUNT(*) FROM commitments c
+		if tc := tx.touchedFor(t.ID); tc != nil {
+			tier, owed = tc.tier, boolInt(tc.answerOwed)
+		} else if err := tx.queryRow(`SELECT COALESCE((SELECT tier FROM customers WHERE id = $3 AND $4 = 1), ''), COUNT(*) FROM commitments c
 			WHERE tenant_id = $1 AND ticket_id = $2 AND kind IN ('first_response', 'next_response') AND state IN ('open', 'missed')`,
 			t.TenantID, t.ID, t.CustomerID, boolInt(tiered(st))).Scan(&tier, &owed); err != nil {
 			return kefu.Internal(err)

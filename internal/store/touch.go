@@ -28,6 +28,12 @@ type ticketTouch struct {
 	at      time.Time   // the message's time, and the ticket's updated_at
 	counted bool        // the ticket matched: it is visible and its status steady
 	ticket  kefu.Ticket // as updated, when counted
+	// With the count, for SLA targets (slaOnMessage), which would each
+	// be another statement of the message's: whether the ticket owes the
+	// customer an answer (an open or missed response target), and the
+	// customer's tier.
+	answerOwed bool
+	tier       string
 }
 
 // touchedTicket is the operation's ticket touch if the writer made it
@@ -103,7 +109,9 @@ func touchTickets(tx *sql.Tx, s *Store, ops []*writeOp) error {
 	q.WriteString(`) v(n, tenant_id, id, at, still, orgs)
 		WHERE t.tenant_id = v.tenant_id AND t.id = v.id AND t.status = ANY(v.still)
 		AND (v.orgs IS NULL OR t.org_id = ANY(v.orgs))
-		RETURNING v.n, ` + ticketCols)
+		RETURNING v.n, EXISTS (SELECT 1 FROM commitments c WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id
+			AND c.kind IN ('first_response', 'next_response') AND c.state IN ('open', 'missed')),
+		COALESCE((SELECT c.tier FROM customers c WHERE c.id = t.customer_id), ''), ` + ticketCols)
 	rows, err := tx.Query(q.String(), args...)
 	if err != nil {
 		return kefu.Internal(err)
@@ -111,7 +119,9 @@ func touchTickets(tx *sql.Tx, s *Store, ops []*writeOp) error {
 	defer rows.Close()
 	for rows.Next() {
 		var n int64
-		t, err := scanTicket(numberedRow{rows, &n}, "")
+		var owed bool
+		var tier string
+		t, err := scanTicket(numberedRow{rows, []any{&n, &owed, &tier}}, "")
 		if err != nil {
 			return kefu.Internal(err)
 		}
@@ -120,7 +130,7 @@ func touchTickets(tx *sql.Tx, s *Store, ops []*writeOp) error {
 		}
 		tc := touches[n]
 		t.TenantID = tc.sc.TenantID
-		tc.counted, tc.ticket = true, t
+		tc.counted, tc.ticket, tc.answerOwed, tc.tier = true, t, owed, tier
 	}
 	if err := rows.Err(); err != nil {
 		return kefu.Internal(err)
@@ -131,12 +141,21 @@ func touchTickets(tx *sql.Tx, s *Store, ops []*writeOp) error {
 	return nil
 }
 
-// numberedRow scans a row whose first column numbers it, then the rest.
+// numberedRow scans a row's first columns into head, then the rest.
 type numberedRow struct {
 	rows *sql.Rows
-	n    *int64
+	head []any
 }
 
 func (r numberedRow) Scan(dest ...any) error {
-	return r.rows.Scan(append([]any{r.n}, dest...)...)
+	return r.rows.Scan(append(r.head, dest...)...)
+}
+
+// touchedFor is the ticket touch of the operation's message if it was
+// counted with its batch, and so knows the ticket's SLA facts.
+func (tx *Tx) touchedFor(ticketID string) *ticketTouch {
+	if tc := tx.touchedTicket(); tc != nil && tc.counted && tc.ticketID == ticketID {
+		return tc
+	}
+	return nil
 }

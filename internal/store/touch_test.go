@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kefu-project/kefu/internal/kefu"
+	"github.com/kefu-project/kefu/internal/sla"
 	"github.com/kefu-project/kefu/internal/store/storetest/pgschema"
 )
 
@@ -74,6 +76,15 @@ func TestTouchTickets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.PutSLASettings(context.Background(), sc.TenantID, System, sla.Settings{Policies: []sla.Policy{{Name: "全部", FirstResponseMinutes: 30}}}); err != nil {
+		t.Fatal(err)
+	}
+	owing, _, err := s.CreateTicket(context.Background(), sc, System, NewTicket{Ticket: kefu.Ticket{Subject: "等回复"},
+		Customer: CustomerRef{Tier: "ka", Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: "13900000007"}}},
+		Message:  &kefu.Message{Kind: kefu.MessageCustomer, Body: "急"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rootOnly := Scope{TenantID: sc.TenantID, OrgIDs: []string{rootOrgOf(t, s, sc)}}
 	touch := func(sc Scope, tk kefu.Ticket, kind kefu.MessageKind) *writeOp {
 		return &writeOp{touch: &ticketTouch{sc: sc, ticketID: tk.ID, still: steadyStatuses(kind)}}
@@ -87,6 +98,7 @@ func TestTouchTickets(t *testing.T) {
 		touch(sc, closed, customer),                    // refused by the operation
 		touch(rootOnly, elsewhere, agent),              // outside the scope
 		touch(Scope{TenantID: "nobody"}, open2, agent), // another tenant's id
+		touch(sc, owing, customer),
 		{}, // not a message: the run ends here
 		touch(sc, late, agent),
 	}
@@ -100,7 +112,7 @@ func TestTouchTickets(t *testing.T) {
 	}
 	want := []struct {
 		done, counted bool
-	}{{true, true}, {true, true}, {false, false}, {true, false}, {true, false}, {true, false}, {true, false}, {}, {false, false}}
+	}{{true, true}, {true, true}, {false, false}, {true, false}, {true, false}, {true, false}, {true, false}, {true, true}, {}, {false, false}}
 	for i, w := range want {
 		tc := ops[i].touch
 		if tc == nil {
@@ -112,6 +124,13 @@ func TestTouchTickets(t *testing.T) {
 		if tc.counted {
 			if tc.ticket.ID != tc.ticketID || tc.ticket.MessageCount != 2 || tc.ticket.TenantID != sc.TenantID || !tc.ticket.UpdatedAt.Equal(fromUS(us(tc.at))) {
 				t.Errorf("operation %d: ticket read back as %+v", i, tc.ticket)
+			}
+			wantOwed, wantTier := tc.ticketID == owing.ID, "standard"
+			if wantOwed {
+				wantTier = "ka"
+			}
+			if tc.answerOwed != wantOwed || tc.tier != wantTier {
+				t.Errorf("operation %d: answer owed %v, tier %q; want %v, %q", i, tc.answerOwed, tc.tier, wantOwed, wantTier)
 			}
 		}
 	}
@@ -132,7 +151,7 @@ func TestTouchTickets(t *testing.T) {
 	for _, c := range []struct {
 		tk   kefu.Ticket
 		want int
-	}{{open1, 2}, {open2, 2}, {pending, 1}, {closed, 1}, {elsewhere, 1}, {late, 1}} {
+	}{{open1, 2}, {open2, 2}, {pending, 1}, {closed, 1}, {elsewhere, 1}, {late, 1}, {owing, 2}} {
 		if counts[c.tk.ID] != c.want {
 			t.Errorf("ticket %s counts %d messages, want %d", c.tk.Subject, counts[c.tk.ID], c.want)
 		}
@@ -157,6 +176,20 @@ func TestMessagesOfOneBatch(t *testing.T) {
 		ctx := context.Background()
 		open1, open2, pending, closed, elsewhere, _ := ticketsForTouches(t, s, sc)
 		rootOnly := Scope{TenantID: sc.TenantID, OrgIDs: []string{rootOrgOf(t, s, sc)}}
+		// SLA targets from now on: a ticket opened now owes its first answer.
+		if _, err := s.PutSLASettings(ctx, sc.TenantID, System, sla.Settings{Policies: []sla.Policy{{Name: "全部", FirstResponseMinutes: 30, NextResponseMinutes: 60}}}); err != nil {
+			t.Fatal(err)
+		}
+		owing, _, err := s.CreateTicket(ctx, sc, System, NewTicket{Ticket: kefu.Ticket{Subject: "等回复"},
+			Customer: CustomerRef{Identities: []kefu.Identity{{Kind: kefu.IdentityPhone, Value: "13900000007"}}},
+			Message:  &kefu.Message{Kind: kefu.MessageCustomer, Body: "急"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened := kefu.StatusOpen
+		if owing, err = s.UpdateTicket(ctx, sc, System, owing.ID, TicketPatch{Status: &opened}); err != nil {
+			t.Fatal(err)
+		}
 
 		release, holding := make(chan struct{}), make(chan struct{})
 		var once sync.Once
@@ -170,11 +203,12 @@ func TestMessagesOfOneBatch(t *testing.T) {
 			kind kefu.MessageKind
 		}{
 			{sc, open1, kefu.MessageAgent},
-			{rootOnly, open2, kefu.MessageAgent},
+			{rootOnly, open2, kefu.MessageCustomer},
 			{sc, open1, kefu.MessageAgent},
 			{sc, pending, kefu.MessageCustomer},
 			{sc, closed, kefu.MessageCustomer},
 			{rootOnly, elsewhere, kefu.MessageAgent},
+			{sc, owing, kefu.MessageAgent},
 		}
 		errs := make([]chan error, len(sends))
 		queue := s.writer.keyed[0]
@@ -194,7 +228,7 @@ func TestMessagesOfOneBatch(t *testing.T) {
 			}
 		}
 		let()
-		for i, want := range []string{"", "", "", "", "ticket_closed", "ticket_not_found"} {
+		for i, want := range []string{"", "", "", "", "ticket_closed", "ticket_not_found", ""} {
 			err := <-errs[i]
 			switch {
 			case want == "" && err != nil:
@@ -207,7 +241,8 @@ func TestMessagesOfOneBatch(t *testing.T) {
 			tk     kefu.Ticket
 			count  int
 			status kefu.Status
-		}{{open1, 3, kefu.StatusOpen}, {open2, 2, kefu.StatusOpen}, {pending, 2, kefu.StatusOpen}, {closed, 1, kefu.StatusClosed}, {elsewhere, 1, kefu.StatusOpen}} {
+		}{{open1, 3, kefu.StatusOpen}, {open2, 2, kefu.StatusOpen}, {pending, 2, kefu.StatusOpen}, {closed, 1, kefu.StatusClosed},
+			{elsewhere, 1, kefu.StatusOpen}, {owing, 2, kefu.StatusOpen}} {
 			got, err := s.Ticket(ctx, sc, c.tk.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -221,6 +256,32 @@ func TestMessagesOfOneBatch(t *testing.T) {
 			}
 			if len(msgs) != c.count {
 				t.Errorf("ticket %s holds %d messages, counts %d", c.tk.Subject, len(msgs), c.count)
+			}
+		}
+		// SLA targets as if each message came alone: the agent's answer
+		// kept owing's first response; the customer's message to open2
+		// (nothing owed) is owed an answer; open1 owed nothing.
+		owed := func(tk kefu.Ticket) (open []kefu.CommitmentKind, kept []kefu.CommitmentKind) {
+			cs, err := s.Commitments(ctx, sc, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cs {
+				switch c.State {
+				case kefu.CommitOpen:
+					open = append(open, c.Kind)
+				case kefu.CommitKept:
+					kept = append(kept, c.Kind)
+				}
+			}
+			return open, kept
+		}
+		for _, c := range []struct {
+			tk         kefu.Ticket
+			open, kept []kefu.CommitmentKind
+		}{{owing, nil, []kefu.CommitmentKind{kefu.CommitFirstResponse}}, {open2, []kefu.CommitmentKind{kefu.CommitNextResponse}, nil}, {open1, nil, nil}} {
+			if open, kept := owed(c.tk); !slices.Equal(open, c.open) || !slices.Equal(kept, c.kept) {
+				t.Errorf("ticket %s: open %v, kept %v; want %v, %v", c.tk.Subject, open, kept, c.open, c.kept)
 			}
 		}
 	})
