@@ -523,14 +523,15 @@ func (s *Store) WriteAbout(ctx context.Context, key string, fn func(*Tx) error) 
 func (s *Store) writeAbout(ctx context.Context, key string, touch *ticketTouch, fn func(*Tx) error) error {
 	h := fnv.New32a()
 	h.Write([]byte(key))
-	return s.writeOp(ctx, s.writer.keyed[int(h.Sum32()%uint32(len(s.writer.keyed)))], &writeOp{fn: fn, touch: touch})
+	return s.enqueue(ctx, s.writer.keyed[int(h.Sum32()%uint32(len(s.writer.keyed)))], &writeOp{fn: fn, touch: touch})
 }
 
 func (s *Store) write(ctx context.Context, queue chan *writeOp, fn func(*Tx) error) error {
-	return s.writeOp(ctx, queue, &writeOp{fn: fn})
+	return s.enqueue(ctx, queue, &writeOp{fn: fn})
 }
 
-func (s *Store) writeOp(ctx context.Context, queue chan *writeOp, op *writeOp) error {
+// enqueue hands op to a writer through queue and waits for its answer.
+func (s *Store) enqueue(ctx context.Context, queue chan *writeOp, op *writeOp) error {
 	op.ctx, op.done = ctx, make(chan error, 1)
 	select {
 	case queue <- op:
