@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -195,6 +196,13 @@ func Run(ctx context.Context, o Options, out io.Writer) ([]Result, error) {
 		c, tr := newClient(o.Concurrency)
 		defer tr.CloseIdleConnections()
 		r.client = c
+		if base.Scheme == "http" { // the measured requests go over each worker's own wire
+			port := base.Port()
+			if port == "" {
+				port = "80"
+			}
+			r.dial, r.addr = loopbackDialer().DialContext, net.JoinHostPort(base.Hostname(), port)
+		}
 	}
 
 	var fx *fixtures
@@ -315,9 +323,13 @@ type runner struct {
 	base   string // scheme://host[:port][/prefix], no trailing slash
 	token  string
 	client *http.Client
-	seed   uint64
-	run    string // per-run part of Idempotency-Keys
-	keys   atomic.Uint64
+	// dial, when set, connects each measuring worker's own wire to addr
+	// (plain HTTP with the built-in client); otherwise they use client.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	addr string
+	seed uint64
+	run  string // per-run part of Idempotency-Keys
+	keys atomic.Uint64
 }
 
 func (r *runner) newRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {
@@ -356,7 +368,16 @@ func (r *runner) do(req *http.Request, keep bool) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
+	body, err := readBody(resp, keep)
+	return resp.StatusCode, body, err
+}
+
+// readBody reads resp's body to its end, so the connection can be reused,
+// and returns it when keep is set or the status is not 2xx (then at most
+// errorBodyLimit bytes).
+func readBody(resp *http.Response, keep bool) ([]byte, error) {
 	var body []byte
+	var err error
 	switch {
 	case keep && is2xx(resp.StatusCode):
 		body, err = io.ReadAll(resp.Body)
@@ -369,9 +390,9 @@ func (r *runner) do(req *http.Request, keep bool) (int, []byte, error) {
 		_, err = io.Copy(io.Discard, resp.Body)
 	}
 	if err != nil {
-		return resp.StatusCode, nil, fmt.Errorf("reading %d response: %w", resp.StatusCode, err)
+		return nil, fmt.Errorf("reading %d response: %w", resp.StatusCode, err)
 	}
-	return resp.StatusCode, body, nil
+	return body, nil
 }
 
 // describe renders a non-2xx response, using the API's error envelope
@@ -519,6 +540,12 @@ func (r *runner) measure(ctx context.Context, scenario string, op opFunc, offset
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			do := r.do
+			if r.dial != nil {
+				wi := newWire(r.dial, r.addr)
+				defer wi.close()
+				do = wi.do
+			}
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(total) || ctx.Err() != nil || !time.Now().Before(stop) {
@@ -532,7 +559,7 @@ func (r *runner) measure(ctx context.Context, scenario string, op opFunc, offset
 					continue
 				}
 				t0 := time.Now()
-				status, body, err := r.do(req, false)
+				status, body, err := do(req, false)
 				d := time.Since(t0)
 				if err != nil {
 					if ctx.Err() != nil {

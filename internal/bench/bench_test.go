@@ -38,6 +38,7 @@ type fakeAPI struct {
 	// Optional hooks, called before the normal handling; returning true
 	// means the hook wrote the response.
 	onList   func(w http.ResponseWriter, n int64) bool
+	remotes  sync.Map // the clients' addresses seen: one per connection
 	onLookup func(w http.ResponseWriter, n int64) bool
 	delay    time.Duration
 }
@@ -50,6 +51,7 @@ func newFake(t *testing.T) (*fakeAPI, *httptest.Server) {
 	mux.HandleFunc("GET /api/v1/tickets", f.list)
 	mux.HandleFunc("GET /api/v1/customers/lookup", f.lookup)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.remotes.Store(r.RemoteAddr, true)
 		if r.Header.Get("Authorization") != "Bearer "+testToken {
 			apiError(w, 401, "unauthorized", "missing or bad token")
 			return
@@ -704,4 +706,29 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestWireDialsAgain: a server that closes every connection after its
+// answer (Connection: close) costs the built-in workers a new connection
+// per request, never an error.
+func TestWireDialsAgain(t *testing.T) {
+	f, srv := newFake(t)
+	f.onList = func(w http.ResponseWriter, n int64) bool {
+		w.Header().Set("Connection", "close")
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"items":[]}`))
+		return true
+	}
+	res, err := Run(context.Background(), Options{BaseURL: srv.URL, Token: testToken, Scenario: "list", Requests: 40, Concurrency: 4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Requests != 40 || res[0].Errors != 0 {
+		t.Fatalf("got %+v, want 40 requests without errors", res[0])
+	}
+	n := 0
+	f.remotes.Range(func(any, any) bool { n++; return true })
+	if n < 40 {
+		t.Errorf("%d connections for 40 requests the server closed", n)
+	}
 }

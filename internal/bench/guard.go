@@ -55,7 +55,23 @@ func isLoopbackHost(host string) bool {
 // concurrency, no proxy, no redirects, and a dialer that refuses to connect
 // to any non-loopback address even if "localhost" resolves elsewhere.
 func newClient(concurrency int) (*http.Client, *http.Transport) {
-	d := &net.Dialer{
+	tr := &http.Transport{
+		Proxy:                 nil,
+		DialContext:           loopbackDialer().DialContext,
+		MaxIdleConns:          2 * concurrency,
+		MaxIdleConnsPerHost:   2 * concurrency,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	return &http.Client{Transport: tr, CheckRedirect: noRedirect}, tr
+}
+
+// loopbackDialer refuses to connect to any non-loopback address, even if
+// "localhost" resolves elsewhere.
+func loopbackDialer() *net.Dialer {
+	return &net.Dialer{
 		Timeout:   5 * time.Second,
 		KeepAlive: 30 * time.Second,
 		Control: func(network, address string, _ syscall.RawConn) error {
@@ -69,17 +85,6 @@ func newClient(concurrency int) (*http.Client, *http.Transport) {
 			return nil
 		},
 	}
-	tr := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           d.DialContext,
-		MaxIdleConns:          2 * concurrency,
-		MaxIdleConnsPerHost:   2 * concurrency,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		ForceAttemptHTTP2:     true,
-	}
-	return &http.Client{Transport: tr, CheckRedirect: noRedirect}, tr
 }
 
 // noRedirect keeps a redirect from taking the load anywhere else: the 3xx
