@@ -13,7 +13,7 @@ import (
 // goroutine. net/http's Transport hands every request to two goroutines of
 // its connection and back (a profile of the load generator under the
 // append load: the Transport's read and write loops, the scheduler and
-// futexes were most of its 80–150 µs of CPU a request); the load generator
+// futexes were most of its 130–200 µs of CPU a request); the load generator
 // shares the server's cores, so what it spends the server does not get.
 // Requests and responses are still written and parsed by net/http
 // (Request.Write, ReadResponse).
