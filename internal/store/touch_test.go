@@ -61,8 +61,8 @@ func rootOrgOf(t *testing.T, s *Store, sc Scope) string {
 
 // TestTouchTickets makes one batch's touches in one statement, on
 // PostgreSQL (the only store that uses them): the leading operations'
-// tickets are counted once each when visible and steady, the others are
-// left for the operations themselves.
+// tickets are counted once each when visible and steady, with their SLA
+// facts; the others are left for the operations themselves.
 func TestTouchTickets(t *testing.T) {
 	base := os.Getenv("KEFU_TEST_POSTGRES")
 	if base == "" {
@@ -98,8 +98,8 @@ func TestTouchTickets(t *testing.T) {
 		touch(sc, closed, customer),                    // refused by the operation
 		touch(rootOnly, elsewhere, agent),              // outside the scope
 		touch(Scope{TenantID: "nobody"}, open2, agent), // another tenant's id
-		touch(sc, owing, customer),
-		{}, // not a message: the run ends here
+		touch(sc, owing, customer),                     // owes its first answer; a KA customer
+		{},                                             // not a message: the run ends here
 		touch(sc, late, agent),
 	}
 	tx, err := s.wdb.Begin()
