@@ -1007,25 +1007,16 @@ func (s *Store) AddInbound(ctx context.Context, sc Scope, a Actor, ticketID stri
 			n, _ := res.RowsAffected()
 			confirmed = n == 1
 		}
-		if tc := tx.touchedTicket(); tc != nil {
-			// Counted with the batch's other messages (touchTickets), or
-			// the ticket did not match: read below, as after a failed UPDATE.
-			now, t, confirmed = tc.at, tc.ticket, tc.counted
-		} else if pre == nil && s.dialect == Postgres {
-			// One round trip in the usual case: count the message on a ticket
-			// whose status it leaves alone, and read the ticket back.
-			args := []any{sc.TenantID, ticketID, us(now)}
-			still := inList(steadyStatuses(m.Kind), &args)
-			vis := ticketVisible(sc, "t", &args)
-			var err error
-			t, err = scanTicket(tx.sql().QueryRowContext(tx.ctx, `UPDATE tickets t SET message_count = t.message_count + 1, updated_at = $3
-				WHERE t.tenant_id = $1 AND t.id = $2 AND t.status IN `+still+` AND `+vis+` RETURNING `+ticketCols, args...), sc.TenantID)
-			switch {
-			case err == nil:
-				confirmed = true
-			case err != sql.ErrNoRows:
-				return kefu.Internal(err)
+		if touch != nil {
+			// Counted with the batch's leading messages (touchTickets), or
+			// now, alone: one statement in the usual case. A ticket that did
+			// not match is read below.
+			if !touch.done {
+				if err := countMessages(tx.ctx, tx.sql(), now, []*ticketTouch{touch}); err != nil {
+					return err
+				}
 			}
+			now, t, confirmed = touch.at, touch.ticket, touch.counted
 		}
 		if !confirmed {
 			var err error

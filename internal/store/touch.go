@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -12,19 +13,20 @@ import (
 
 // ticketTouch is a new message's count on its ticket (PostgreSQL): the
 // ticket's message_count and updated_at, when its status is one the
-// message leaves as it is, and the ticket read back. Each appended message
-// used to send this UPDATE … RETURNING on its own, a round trip of its
-// batch's time apiece and a statement each for PostgreSQL to start; the
-// writer now sends the touches of a batch's leading appends in one
-// statement before they run (touchTickets). Measured with pgbench on the
-// 2-core machine, six messages' rows in one statement rather than seven:
-// 0.25–0.34 against 0.43–0.60 ms of the machine a message; end to end,
-// appends +30 % (docs/benchmarks.md).
+// message leaves as it is, and the ticket read back (countMessages). Each
+// appended message used to send its UPDATE … RETURNING on its own, a round
+// trip of its batch's time apiece and a statement each for PostgreSQL to
+// start; the writer now sends the touches of a batch's leading appends in
+// one statement before they run (touchTickets), and any other message
+// sends the same statement for itself when it runs. Measured with pgbench
+// on the 2-core machine, six messages' rows in one statement rather than
+// seven: 0.25–0.34 against 0.43–0.60 ms of the machine a message; end to
+// end, appends +30 % (docs/benchmarks.md).
 type ticketTouch struct {
 	sc       Scope
 	ticketID string
 	still    []string // steadyStatuses of the message's kind
-	// Set by touchTickets when the statement ran with this touch in it.
+	// Set by countMessages when the statement ran with this touch in it.
 	done    bool
 	at      time.Time   // the message's time, and the ticket's updated_at
 	counted bool        // the ticket matched: it is visible and its status steady
@@ -35,15 +37,6 @@ type ticketTouch struct {
 	// customer's tier.
 	answerOwed bool
 	tier       string
-}
-
-// touchedTicket is the operation's ticket touch if the writer made it
-// before the operation ran.
-func (tx *Tx) touchedTicket() *ticketTouch {
-	if t := tx.self.touch; t != nil && t.done {
-		return t
-	}
-	return nil
 }
 
 // leadingTouches are the touches to make for a batch: those of its
@@ -81,39 +74,47 @@ func touchTickets(tx *sql.Tx, s *Store, ops []*writeOp) error {
 		}
 	}
 	touches := leadingTouches(ops)
-	if len(touches) < 2 { // one gains nothing: it runs its own UPDATE
+	if len(touches) < 2 { // one gains nothing: it counts itself when it runs
 		return nil
 	}
-	var q strings.Builder
-	q.WriteString(`UPDATE tickets t SET message_count = t.message_count + 1, updated_at = v.at
+	return countMessages(context.Background(), tx, s.Now(), touches)
+}
+
+// countMessages makes touches at now in one statement through q (the
+// batch's transaction): the statement of a batch's leading messages, and
+// of a message counted alone.
+func countMessages(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, now time.Time, touches []*ticketTouch) error {
+	var b strings.Builder
+	b.WriteString(`UPDATE tickets t SET message_count = t.message_count + 1, updated_at = v.at
 		FROM (VALUES `)
 	args := make([]any, 0, len(touches)*6)
-	now := s.Now()
 	for i, tc := range touches {
 		if i > 0 {
-			q.WriteString(", ")
+			b.WriteString(", ")
 		}
 		n := len(args)
 		p := func(k int) string { return "$" + strconv.Itoa(n+k) }
 		if i == 0 {
-			q.WriteString("(" + p(1) + "::bigint, " + p(2) + "::text, " + p(3) + "::text, " + p(4) + "::bigint, " + p(5) + "::text[], " + p(6) + "::text[])")
+			b.WriteString("(" + p(1) + "::bigint, " + p(2) + "::text, " + p(3) + "::text, " + p(4) + "::bigint, " + p(5) + "::text[], " + p(6) + "::text[])")
 		} else {
-			q.WriteString("(" + p(1) + ", " + p(2) + ", " + p(3) + ", " + p(4) + ", " + p(5) + ", " + p(6) + ")")
+			b.WriteString("(" + p(1) + ", " + p(2) + ", " + p(3) + ", " + p(4) + ", " + p(5) + ", " + p(6) + ")")
 		}
 		var orgs any // NULL: the whole tenant is in scope
 		if tc.sc.OrgIDs != nil {
 			orgs = append([]string{}, tc.sc.OrgIDs...) // empty: no organization is
 		}
-		tc.at = now
+		tc.at, tc.counted = now, false
 		args = append(args, int64(i), tc.sc.TenantID, tc.ticketID, us(now), tc.still, orgs)
 	}
-	q.WriteString(`) v(n, tenant_id, id, at, still, orgs)
+	b.WriteString(`) v(n, tenant_id, id, at, still, orgs)
 		WHERE t.tenant_id = v.tenant_id AND t.id = v.id AND t.status = ANY(v.still)
 		AND (v.orgs IS NULL OR t.org_id = ANY(v.orgs))
 		RETURNING v.n, EXISTS (SELECT 1 FROM commitments c WHERE c.tenant_id = t.tenant_id AND c.ticket_id = t.id
 			AND c.kind IN ('first_response', 'next_response') AND c.state IN ('open', 'missed')),
 		COALESCE((SELECT c.tier FROM customers c WHERE c.id = t.customer_id), ''), ` + ticketCols)
-	rows, err := tx.Query(q.String(), args...)
+	rows, err := q.QueryContext(ctx, b.String(), args...)
 	if err != nil {
 		return kefu.Internal(err)
 	}
@@ -153,10 +154,10 @@ func (r prefixedRow) Scan(dest ...any) error {
 	return r.rows.Scan(append(r.head, dest...)...)
 }
 
-// touchedFor is the ticket touch of the operation's message if it was
-// counted with its batch, and so knows the ticket's SLA facts.
+// touchedFor is the operation's touch if it counted the message on this
+// ticket (with its batch or alone), and so knows the ticket's SLA facts.
 func (tx *Tx) touchedFor(ticketID string) *ticketTouch {
-	if tc := tx.touchedTicket(); tc != nil && tc.counted && tc.ticketID == ticketID {
+	if tc := tx.self.touch; tc != nil && tc.done && tc.counted && tc.ticketID == ticketID {
 		return tc
 	}
 	return nil
