@@ -150,7 +150,7 @@ type writeOp struct {
 	// refused, and writes what may conflict at once (see insertFirst).
 	careful bool
 	numbers []takenNumber // the ticket numbers it was given (PostgreSQL; see nextTicketNumber)
-	touch   *ticketTouch  // a message's count on its ticket, made before the batch's operations run
+	touch   *ticketTouch  // a message's count on its ticket (made with the batch's leading ones, or by the operation)
 }
 
 func newWriter(s *Store, n, maxBatch int) *writer {
